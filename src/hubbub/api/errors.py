@@ -1,0 +1,138 @@
+"""Error rendering. Every surface answers in its own vendor's shape: a surface registers a
+renderer for its path prefix, and the app-wide handlers pick the renderer by path, so no error
+(not even a routing 404 or a body-size 413) leaks another surface's shape."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from hubbub.errors import (
+    Conflict,
+    Forbidden,
+    HubbubError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+    Unauthenticated,
+    UnprocessableEntity,
+)
+
+log = logging.getLogger(__name__)
+
+Renderer = Callable[[Request, HubbubError], Response]
+
+
+class MethodNotAllowed(HubbubError):
+    status_code = 405
+    code = "method_not_allowed"
+
+
+class UnsupportedMediaType(HubbubError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class Internal(HubbubError):
+    status_code = 500
+    code = "internal"
+
+
+def json_response(body: Any, status_code: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers
+    )
+
+
+def render_native(request: Request, error: HubbubError) -> Response:
+    body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(error, Unauthenticated) else None
+    return json_response(body, error.status_code, headers)
+
+
+_renderers: list[tuple[str, Renderer]] = []
+
+
+def register_renderer(prefix: str, renderer: Renderer) -> None:
+    _renderers.append((prefix, renderer))
+    _renderers.sort(key=lambda item: len(item[0]), reverse=True)
+
+
+def render(request: Request, error: HubbubError) -> Response:
+    path = request.url.path
+    for prefix, renderer in _renderers:
+        if path.startswith(prefix):
+            return renderer(request, error)
+    return render_native(request, error)
+
+
+def validation_error(exc: RequestValidationError) -> HubbubError:
+    """Turn pydantic's errors into one domain error naming the offending fields."""
+    fields: dict[str, list[str]] = {}
+    body_unparsable = False
+    for item in exc.errors():
+        location = [str(part) for part in item.get("loc", ())]
+        if item.get("type") == "json_invalid":
+            body_unparsable = True
+        if location and location[0] in ("body", "query", "path", "header"):
+            location = location[1:] or location
+        name = ".".join(location) or "body"
+        fields.setdefault(name, []).append(str(item.get("msg", "invalid value")))
+    if body_unparsable:
+        return InvalidInput("the request body is not valid JSON", field="body")
+    first = next(iter(fields), "body")
+    message = f"invalid value for '{first}': {fields[first][0]}" if fields else "invalid request"
+    return UnprocessableEntity(message, field=first, details={"fields": fields})
+
+
+def http_error(exc: StarletteHTTPException) -> HubbubError:
+    detail = str(exc.detail) if exc.detail else ""
+    mapping: dict[int, Callable[[], HubbubError]] = {
+        400: lambda: InvalidInput(detail or "bad request"),
+        401: lambda: Unauthenticated(detail or "authentication required"),
+        403: lambda: Forbidden(detail or "forbidden"),
+        404: lambda: NotFound("route", detail or "not found"),
+        405: lambda: MethodNotAllowed(detail or "method not allowed"),
+        409: lambda: Conflict(detail or "conflict"),
+        413: lambda: PayloadTooLarge(detail or "request body too large"),
+        415: lambda: UnsupportedMediaType(detail or "unsupported media type"),
+        422: lambda: UnprocessableEntity(detail or "unprocessable request"),
+    }
+    factory = mapping.get(exc.status_code)
+    if factory is None:
+        error = HubbubError(detail or "error")
+        error.status_code = exc.status_code
+        return error
+    return factory()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_domain_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HubbubError)
+        return render(request, exc)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return render(request, validation_error(exc))
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            return render(request, NotFound("route", request.url.path))
+        return render(request, http_error(exc))
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render(request, Internal("internal error"))
+
+    app.add_exception_handler(HubbubError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,59 @@
+"""The ASGI application: ``create_app(settings)`` wires the database, the surfaces and the
+error handlers; the lifespan migrates the database and starts the in-process worker."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from hubbub.api.errors import install_error_handlers
+from hubbub.api.limits import BodySizeLimit
+from hubbub.api.native.router import router as native_router
+from hubbub.config import Settings
+from hubbub.db.migrate import upgrade
+from hubbub.db.uow import Database
+from hubbub.kit.cursors import CursorCodec
+
+API_VERSION = "0.1.0"
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.ensure_data_dir()
+    owns_database = database is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = database or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        if owns_database:
+            await upgrade(db)
+        app.state.database = db
+        try:
+            yield
+        finally:
+            if owns_database:
+                await db.dispose()
+
+    app = FastAPI(
+        title="Hubbub",
+        version=API_VERSION,
+        description="Self-hosted omnichannel messaging: one message store and delivery engine.",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.settings = settings
+    app.state.cursors = CursorCodec(settings.resolved_secret)
+    if database is not None:
+        app.state.database = database
+    install_error_handlers(app)
+    app.include_router(native_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

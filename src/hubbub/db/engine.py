@@ -1,0 +1,162 @@
+"""Engine setup and the named capabilities that hide the differences between SQLite and
+PostgreSQL (in the spirit of Synapse's ``BaseDatabaseEngine``). Repositories ask the
+capability object; nothing else says ``if sqlite``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+from sqlalchemy import ColumnElement, Table, event, func, literal_column, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+EngineName = Literal["sqlite", "postgresql"]
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=10000",
+    "PRAGMA cache_size=-65536",
+    "PRAGMA temp_store=MEMORY",
+    "PRAGMA mmap_size=268435456",
+)
+
+_FTS_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    name: EngineName
+    # SQLite has one writer at a time: the process serializes its own write transactions
+    # instead of letting them spin on the file lock.
+    single_writer: bool
+    supports_skip_locked: bool
+    supports_listen_notify: bool
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT that knows ``on_conflict_do_nothing`` / ``on_conflict_do_update``."""
+        dialect = sqlite if self.name == "sqlite" else postgresql
+        return dialect.insert(table)
+
+    def json_text(self, column: Any, key: str) -> ColumnElement[Any]:
+        """The string value of ``column[key]`` for a JSON object of strings."""
+        if self.name == "sqlite":
+            return func.json_extract(column, "$." + _json_path_key(key))
+        return column.op("->>")(key)  # type: ignore[no-any-return]
+
+    def json_has_pair(self, column: Any, key: str, value: str) -> ColumnElement[bool]:
+        if self.name == "sqlite":
+            return self.json_text(column, key) == value
+        return column.op("@>")(func.cast(_json_dumps({key: value}), postgresql.JSONB))  # type: ignore[no-any-return]
+
+    def json_has_key(self, column: Any, key: str) -> ColumnElement[bool]:
+        if self.name == "sqlite":
+            return self.json_text(column, key).is_not(None)
+        return column.op("?")(key)  # type: ignore[no-any-return]
+
+    def json_array_has_object_with(self, column: Any, field: str, value: str) -> ColumnElement[bool]:
+        """Whether a JSON array of objects holds one whose ``field`` equals ``value``."""
+        if self.name == "sqlite":
+            path = "$." + _json_path_key(field)
+            return text(  # type: ignore[return-value]
+                f"EXISTS (SELECT 1 FROM json_each({column.table.name}.{column.name}) AS je "
+                "WHERE json_extract(je.value, :jpath) = :jvalue)"
+            ).bindparams(jpath=path, jvalue=value)
+        return column.op("@>")(func.cast(_json_dumps([{field: value}]), postgresql.JSONB))  # type: ignore[no-any-return]
+
+    def fulltext_query(self, query: str) -> str | None:
+        """The user's words as a query for this engine's full-text index; None when the
+        query has no word to look for. Every word must match (AND); the last may be a prefix."""
+        terms = _FTS_TERM.findall(query)
+        if not terms:
+            return None
+        if self.name == "sqlite":
+            quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
+            quoted[-1] += "*"
+            return " ".join(quoted)
+        return " & ".join(terms[:-1] + [terms[-1] + ":*"])
+
+    def fulltext_condition(self, message_table: Table, fts_query: str) -> ColumnElement[bool]:
+        if self.name == "sqlite":
+            return message_table.c.id.in_(  # type: ignore[no-any-return]
+                text(
+                    "SELECT m.id FROM message_fts JOIN message AS m ON m.rowid = message_fts.rowid "
+                    "WHERE message_fts MATCH :fts"
+                ).bindparams(fts=fts_query)
+            )
+        return literal_column("message.search_vector").op("@@")(
+            func.to_tsquery("simple", fts_query)
+        )  # type: ignore[no-any-return]
+
+
+def _json_path_key(key: str) -> str:
+    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def capabilities_for(url: str) -> Capabilities:
+    if url.startswith("sqlite"):
+        return Capabilities(
+            name="sqlite",
+            single_writer=True,
+            supports_skip_locked=False,
+            supports_listen_notify=False,
+        )
+    if url.startswith("postgresql"):
+        return Capabilities(
+            name="postgresql",
+            single_writer=False,
+            supports_skip_locked=True,
+            supports_listen_notify=True,
+        )
+    raise ValueError(f"unsupported database URL: {url.split(':', 1)[0]}")
+
+
+def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
+    caps = capabilities_for(url)
+    if caps.name == "sqlite":
+        engine = create_async_engine(
+            url,
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+            pool_size=pool_size,
+            max_overflow=0,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url,
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """pysqlite's own transaction handling defers BEGIN and cannot say IMMEDIATE; take it over
+    (the SQLAlchemy recipe) so write transactions take the write lock up front and never fail
+    with SQLITE_BUSY when upgrading a read lock."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
+        dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
+        cursor = dbapi_connection.cursor()
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql(conn.info.get("hubbub_begin", "BEGIN"))
+

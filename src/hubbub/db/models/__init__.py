@@ -1,0 +1,26 @@
+"""Every table, re-exported; importing this module registers them all on ``metadata``."""
+
+from hubbub.db.models.channel import channel
+from hubbub.db.models.contact import contact, contact_identifier
+from hubbub.db.models.conversation import conversation, conversation_participant
+from hubbub.db.models.event import event
+from hubbub.db.models.idempotency import discriminator, idempotency_key
+from hubbub.db.models.job import job
+from hubbub.db.models.message import interaction, message
+from hubbub.db.models.workspace import access_key, workspace
+
+__all__ = [
+    "access_key",
+    "channel",
+    "contact",
+    "contact_identifier",
+    "conversation",
+    "conversation_participant",
+    "discriminator",
+    "event",
+    "idempotency_key",
+    "interaction",
+    "job",
+    "message",
+    "workspace",
+]

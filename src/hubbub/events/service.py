@@ -1,0 +1,61 @@
+"""The workspace's event log: every write appends its events in its own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hubbub.db.uow import Session
+from hubbub.events.repository import EventRepository
+from hubbub.events.schemas import EventPage
+from hubbub.kit.clock import utcnow
+from hubbub.kit.ids import new_id
+
+MAX_PAGE = 500
+
+
+class EventService:
+    async def record(
+        self,
+        session: Session,
+        workspace_id: str,
+        *,
+        type: str,
+        conversation_id: str | None = None,
+        message_id: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        await EventRepository(session).insert(
+            {
+                "id": new_id(),
+                "workspace_id": workspace_id,
+                "type": type,
+                "conversation_id": conversation_id,
+                "message_id": message_id,
+                "data": data or {},
+                "created_at": utcnow(),
+            }
+        )
+
+    async def list(
+        self,
+        session: Session,
+        workspace_id: str,
+        *,
+        after: int = 0,
+        limit: int = 100,
+        conversation_id: str | None = None,
+        types: list[str] | None = None,
+    ) -> EventPage:
+        limit = max(1, min(limit, MAX_PAGE))
+        events = await EventRepository(session).list_after(
+            workspace_id,
+            after=after,
+            limit=limit,
+            conversation_id=conversation_id,
+            types=types,
+        )
+        next_after = events[-1].seq if len(events) == limit else None
+        return EventPage(events=events, next_after=next_after)
+
+
+event = EventService()
