@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+ConversationStatus = Literal["open", "snoozed", "closed"]
+ParticipantRole = Literal["contact", "agent", "bot"]
+
+
+class Conversation(BaseModel):
+    id: str
+    workspace_id: str
+    channel_id: str | None = None
+    status: ConversationStatus
+    subject: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    last_inbound_at: datetime | None = None
+    last_message_at: datetime | None = None
+    message_count: int = 0
+    created_at: datetime
+    updated_at: datetime
+
+
+class ConversationCreate(BaseModel):
+    channel_id: str | None = None
+    subject: str | None = Field(default=None, max_length=998)
+    tags: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    participant_ids: list[str] = Field(default_factory=list, max_length=100)
+
+
+class ConversationGetOrCreate(ConversationCreate):
+    discriminate_by_tags: list[str] | None = None
+
+
+class ConversationUpdate(BaseModel):
+    status: ConversationStatus | None = None
+    subject: str | None = Field(default=None, max_length=998)
+    # Patch semantics: a None or empty value removes the tag.
+    tags: dict[str, str | None] | None = None
+    attributes: dict[str, Any] | None = None
+
+
+class Participant(BaseModel):
+    conversation_id: str
+    contact_id: str
+    role: ParticipantRole
+    created_at: datetime
