@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     db_pool_size: int = Field(default=20, ge=1)
     run_worker: bool = True
+    # Lets ``POST /v1/workspaces`` create tenants over HTTP; without it only the CLI can.
+    admin_token: str | None = None
 
     @cached_property
     def resolved_database_url(self) -> str:

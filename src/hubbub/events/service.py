@@ -57,5 +57,8 @@ class EventService:
         next_after = events[-1].seq if len(events) == limit else None
         return EventPage(events=events, next_after=next_after)
 
+    async def latest_seq(self, session: Session, workspace_id: str) -> int:
+        return await EventRepository(session).latest_seq(workspace_id)
+
 
 event = EventService()

@@ -1,3 +1,34 @@
-from fastapi import APIRouter
+"""The workspace's event log, paged by sequence number (``after``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from hubbub.api.native.deps import Reader, ReadSession
+from hubbub.events.schemas import Event
+from hubbub.events.service import MAX_PAGE
+from hubbub.events.service import event as event_service
 
 router = APIRouter(tags=["events"])
+
+
+@router.get("/events")
+async def list_events(
+    actor: Reader,
+    session: ReadSession,
+    after: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    type: Annotated[list[str] | None, Query()] = None,
+    conversation_id: str | None = None,
+) -> dict[str, list[Event] | int | None]:
+    page = await event_service.list(
+        session,
+        actor.workspace_id,
+        after=after,
+        limit=limit,
+        conversation_id=conversation_id,
+        types=type,
+    )
+    return {"data": page.events, "next_after": page.next_after}

@@ -1,0 +1,3 @@
+from hubbub.cli.main import app
+
+app()

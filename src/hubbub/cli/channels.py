@@ -1,0 +1,59 @@
+"""``hubbub channel ...``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hubbub.channels.schemas import PLATFORMS, Channel, ChannelCreate
+from hubbub.channels.service import channel as channel_service
+from hubbub.cli.context import console, open_database, print_json, run, settings_from_env
+
+channel_app = typer.Typer(help="Create and list channels.", no_args_is_help=True)
+
+
+@channel_app.command("create")
+def create_channel(
+    workspace: Annotated[str, typer.Option("--workspace", help="Workspace id.")],
+    platform: Annotated[str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.")],
+    name: Annotated[str, typer.Option(help="A name for the channel.")],
+    identifier: Annotated[
+        str | None, typer.Option(help="Sender identity (address or number).")
+    ] = None,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Create a channel. Without provider settings it delivers through the sandbox, while the
+    platform's own rules (the WhatsApp window, several recipients only on email) still apply."""
+    if platform not in PLATFORMS:
+        raise typer.BadParameter(f"choose one of {', '.join(PLATFORMS)}", param_hint="--platform")
+    data = ChannelCreate.model_validate(
+        {"platform": platform, "name": name, "identifier": identifier}
+    )
+
+    async def main() -> Channel:
+        async with open_database(settings_from_env()) as database, database.transaction() as s:
+            return await channel_service.create(s, workspace, data)
+
+    channel = run(main)
+    if json:
+        print_json({"channel_id": channel.id})
+        return
+    console.print(f"channel [bold]{channel.id}[/] ({channel.platform}: {channel.name})")
+
+
+@channel_app.command("list")
+def list_channels(
+    workspace: Annotated[str, typer.Option("--workspace", help="Workspace id.")],
+) -> None:
+    """List a workspace's channels."""
+
+    async def main() -> list[Channel]:
+        async with open_database(settings_from_env()) as database, database.read() as s:
+            return await channel_service.list(s, workspace)
+
+    table = Table("id", "platform", "name", "identifier")
+    for channel in run(main):
+        table.add_row(channel.id, channel.platform, channel.name, channel.identifier or "")
+    console.print(table)

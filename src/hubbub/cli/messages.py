@@ -1,0 +1,107 @@
+"""``hubbub send`` and ``hubbub tail``: a quick look from the terminal."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.progress import Progress
+
+from hubbub.cli.context import console, open_database, print_json, run, settings_from_env
+from hubbub.events.schemas import Event
+from hubbub.events.service import event as event_service
+from hubbub.kit.clock import isoformat
+from hubbub.messages.schemas import Message, MessageCreate
+from hubbub.messages.service import message as message_service
+
+WorkspaceOption = Annotated[str, typer.Option("--workspace", help="Workspace id.")]
+
+
+def send(
+    workspace: WorkspaceOption,
+    text: Annotated[str, typer.Argument(help="The message text.")],
+    channel: Annotated[str | None, typer.Option(help="Channel id (with --to).")] = None,
+    to: Annotated[list[str] | None, typer.Option(help="Recipient identifier (repeat).")] = None,
+    conversation: Annotated[str | None, typer.Option(help="Conversation id.")] = None,
+    subject: Annotated[str | None, typer.Option(help="Subject (email).")] = None,
+    repeat: Annotated[int, typer.Option(min=1, max=100_000, help="Send it N times.")] = 1,
+    json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Send a text message to a conversation, or to recipients on a channel."""
+    if conversation is None and (channel is None or not to):
+        raise typer.BadParameter("give --conversation, or --channel with --to")
+    data = MessageCreate.model_validate(
+        {
+            "conversation_id": conversation,
+            "channel_id": channel,
+            "recipients": [{"value": value} for value in to or []] or None,
+            "subject": subject,
+            "payload": {"type": "text", "text": text},
+        }
+    )
+
+    async def main() -> list[Message]:
+        sent: list[Message] = []
+        async with open_database(settings_from_env()) as database:
+            with Progress(console=console, transient=True, disable=repeat < 50) as progress:
+                task = progress.add_task("sending", total=repeat)
+                for _ in range(repeat):
+                    async with database.transaction() as s:
+                        sent.append(await message_service.create(s, workspace, data))
+                    progress.advance(task)
+        return sent
+
+    messages = run(main)
+    if json:
+        print_json([m.model_dump(mode="json") for m in messages])
+        return
+    last = messages[-1]
+    console.print(
+        f"sent {len(messages)} message(s); last [bold]{last.id}[/] "
+        f"in conversation {last.conversation_id} ({last.status})"
+    )
+
+
+def tail(
+    workspace: WorkspaceOption,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep waiting for events.")] = False,
+    last: Annotated[int, typer.Option(min=0, help="Show the last N events first.")] = 20,
+    interval: Annotated[float, typer.Option(min=0.05, help="Poll interval in seconds.")] = 0.5,
+) -> None:
+    """Print the workspace's event log, optionally following it."""
+
+    async def main() -> None:
+        async with open_database(settings_from_env()) as database:
+            after = await _start_position(database, workspace, last)
+            while True:
+                async with database.read() as s:
+                    page = await event_service.list(s, workspace, after=after, limit=500)
+                for item in page.events:
+                    _print_event(item)
+                    after = item.seq
+                if page.next_after is None:
+                    if not follow:
+                        return
+                    await asyncio.sleep(interval)
+
+    try:
+        run(main)
+    except KeyboardInterrupt:
+        pass
+
+
+async def _start_position(database: object, workspace: str, last: int) -> int:
+    from hubbub.db.uow import Database
+
+    assert isinstance(database, Database)
+    async with database.read() as s:
+        newest = await event_service.latest_seq(s, workspace)
+    return max(0, newest - last)
+
+
+def _print_event(item: Event) -> None:
+    target = item.message_id or item.conversation_id or ""
+    console.print(
+        f"[dim]{item.seq:>8}[/] {isoformat(item.created_at)} [bold cyan]{item.type:<26}[/] {target}"
+    )

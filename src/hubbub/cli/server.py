@@ -1,0 +1,59 @@
+"""``hubbub serve`` and ``hubbub migrate``."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from hubbub.cli.context import console, open_database, run, settings_from_env
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    database: Annotated[
+        str | None, typer.Option("--database", help="Database URL (default: SQLite in the data dir).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+) -> None:
+    """Migrate the database, then serve the API (and the in-process worker)."""
+    settings = settings_from_env(database)
+    if database:
+        # Worker processes rebuild their settings from the environment.
+        os.environ["HUBBUB_DATABASE_URL"] = database
+    run(lambda: _migrate(settings))
+    console.print(
+        f"[bold]Hubbub[/] on http://{host or settings.host}:{port or settings.port} "
+        f"([cyan]{settings.resolved_database_url.split(':', 1)[0]}[/])"
+    )
+    uvicorn.run(
+        "hubbub.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+    )
+
+
+def migrate(
+    database: Annotated[str | None, typer.Option("--database", help="Database URL.")] = None,
+) -> None:
+    """Bring the database schema to the newest revision."""
+    settings = settings_from_env(database)
+    run(lambda: _migrate(settings))
+    console.print("[green]database is up to date[/]")
+
+
+async def _migrate(settings: object) -> None:
+    from hubbub.config import Settings
+
+    assert isinstance(settings, Settings)
+    async with open_database(settings):
+        pass

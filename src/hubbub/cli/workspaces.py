@@ -1,0 +1,116 @@
+"""``hubbub workspace ...`` and ``hubbub key ...``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from hubbub.cli.context import console, open_database, print_json, run, settings_from_env
+from hubbub.kit.clock import isoformat
+from hubbub.workspaces.schemas import AccessKeyCreate, CreatedWorkspace, IssuedKey, Scope
+from hubbub.workspaces.service import workspace as workspace_service
+
+workspace_app = typer.Typer(help="Create and list workspaces.", no_args_is_help=True)
+key_app = typer.Typer(help="Create, list and revoke access keys.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+WorkspaceOption = Annotated[str, typer.Option("--workspace", help="Workspace id.")]
+
+
+@workspace_app.command("create")
+def create_workspace(name: str, json: JsonFlag = False) -> None:
+    """Create a workspace and print its id and a new admin key (shown only once)."""
+    from hubbub.workspaces.schemas import WorkspaceCreate
+
+    async def main() -> CreatedWorkspace:
+        async with open_database(settings_from_env()) as database, database.transaction() as s:
+            return await workspace_service.create(s, WorkspaceCreate(name=name))
+
+    created = run(main)
+    if json:
+        print_json(
+            {"workspace_id": created.workspace.id, "access_key": created.admin_key.token}
+        )
+        return
+    console.print(f"workspace [bold]{created.workspace.id}[/] ({created.workspace.name})")
+    console.print(f"admin key  [bold yellow]{created.admin_key.token}[/]  (shown only once)")
+
+
+@workspace_app.command("list")
+def list_workspaces() -> None:
+    """List every workspace."""
+
+    async def main() -> list[tuple[str, str, str]]:
+        async with open_database(settings_from_env()) as database, database.read() as s:
+            return [
+                (w.id, w.name, isoformat(w.created_at))
+                for w in await workspace_service.list(s)
+            ]
+
+    table = Table("id", "name", "created")
+    for row in run(main):
+        table.add_row(*row)
+    console.print(table)
+
+
+@key_app.command("create")
+def create_key(
+    workspace: WorkspaceOption,
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "key",
+    scope: Annotated[list[str] | None, typer.Option(help="read, write or admin (repeat).")] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Create an access key; the secret is printed only now."""
+    scopes: list[Scope] = [s for s in (scope or ["read", "write"]) if s in ("read", "write", "admin")]  # type: ignore[misc]
+    if not scopes:
+        raise typer.BadParameter("scopes are read, write or admin", param_hint="--scope")
+
+    async def main() -> IssuedKey:
+        async with open_database(settings_from_env()) as database, database.transaction() as s:
+            return await workspace_service.create_key(
+                s, workspace, AccessKeyCreate(name=name, scopes=scopes)
+            )
+
+    issued = run(main)
+    if json:
+        print_json({"key_id": issued.key.id, "access_key": issued.token})
+        return
+    console.print(f"key [bold]{issued.key.id}[/] scopes {', '.join(issued.key.scopes)}")
+    console.print(f"[bold yellow]{issued.token}[/]  (shown only once)")
+
+
+@key_app.command("list")
+def list_keys(workspace: WorkspaceOption) -> None:
+    """List a workspace's keys (never their secrets)."""
+
+    async def main() -> list[tuple[str, str, str, str]]:
+        async with open_database(settings_from_env()) as database, database.read() as s:
+            keys = await workspace_service.list_keys(s, workspace)
+        return [
+            (
+                k.id,
+                k.name,
+                ",".join(k.scopes),
+                "revoked" if k.revoked_at else "active",
+            )
+            for k in keys
+        ]
+
+    table = Table("id", "name", "scopes", "state")
+    for row in run(main):
+        table.add_row(*row)
+    console.print(table)
+
+
+@key_app.command("revoke")
+def revoke_key(workspace: WorkspaceOption, key_id: str) -> None:
+    """Revoke a key; requests made with it are refused from now on."""
+
+    async def main() -> None:
+        async with open_database(settings_from_env()) as database, database.transaction() as s:
+            await workspace_service.revoke_key(s, workspace, key_id)
+
+    run(main)
+    console.print(f"key {key_id} [red]revoked[/]")
