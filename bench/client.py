@@ -9,6 +9,7 @@ machine that costs roughly a fifth of aiohttp's CPU per request (see README.md).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -59,10 +60,8 @@ class Connection:
         writer, self._reader, self._writer = self._writer, None, None
         if writer is not None:
             writer.close()
-            try:
+            with contextlib.suppress(OSError):
                 await writer.wait_closed()
-            except OSError:
-                pass
 
     async def get(self, path: str) -> Response:
         return await self.request("GET", path)
@@ -73,7 +72,8 @@ class Connection:
     async def request(self, method: str, path: str, body: bytes | None = None) -> Response:
         if self._writer is None:
             await self.open()
-        assert self._reader is not None and self._writer is not None
+        assert self._reader is not None
+        assert self._writer is not None
         head = f"{method} {path} HTTP/1.1\r\n".encode() + self._common
         if body is not None:
             head += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(body)
@@ -136,6 +136,7 @@ class LoadResult:
     errors: int = 0
     total_requests: int = 0  # including the warm-up
     client_cpu_s: float = 0.0
+    elapsed_s: float = 0.0  # including the warm-up
     first_error: str | None = None
 
     @property
@@ -193,13 +194,12 @@ async def run_load(
 
     await asyncio.gather(*(worker(conn) for conn in connections))
     result.client_cpu_s = time.process_time() - cpu_start
+    result.elapsed_s = clock() - start
     return result
 
 
 async def open_connections(host: str, port: int, token: str | None, count: int) -> list[Connection]:
-    return list(
-        await asyncio.gather(*(Connection(host, port, token).open() for _ in range(count)))
-    )
+    return list(await asyncio.gather(*(Connection(host, port, token).open() for _ in range(count))))
 
 
 async def close_connections(connections: list[Connection]) -> None:

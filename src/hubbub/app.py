@@ -3,6 +3,7 @@ error handlers; the lifespan migrates the database and starts the in-process wor
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,6 +21,14 @@ from hubbub.kit.cursors import CursorCodec
 API_VERSION = "0.1.0"
 
 
+def tune_garbage_collector() -> None:
+    """Move what startup allocated out of the collector's sight and collect young objects less
+    often: a full collection over a big heap stalled about one request in a dozen by ~80 ms."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_data_dir()
@@ -31,6 +40,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         if owns_database:
             await upgrade(db)
         app.state.database = db
+        tune_garbage_collector()
         try:
             yield
         finally:

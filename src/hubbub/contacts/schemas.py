@@ -37,3 +37,10 @@ class ContactUpdate(BaseModel):
     # Patch semantics: a None or empty value removes the tag.
     tags: dict[str, str | None] | None = None
     add_identifiers: list[Identifier] = Field(default_factory=list, max_length=20)
+
+
+class ContactGetOrCreate(BaseModel):
+    # The key may arrive in any case ("userId"); the service lower-cases it.
+    key: str = Field(min_length=1, max_length=64)
+    value: str = Field(min_length=1, max_length=320)
+    name: str | None = Field(default=None, max_length=200)

@@ -49,3 +49,13 @@ class Participant(BaseModel):
     contact_id: str
     role: ParticipantRole
     created_at: datetime
+
+
+class ParticipantCreate(BaseModel):
+    contact_id: str = Field(min_length=1, max_length=36)
+    role: ParticipantRole = "contact"
+
+
+class ConversationGetOrCreateResult(BaseModel):
+    conversation: Conversation
+    created: bool

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import ColumnElement, Table, event, func, literal_column, text
+from sqlalchemy import ColumnElement, Engine, Table, event, func, literal_column, text
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -121,34 +122,39 @@ def capabilities_for(url: str) -> Capabilities:
     raise ValueError(f"unsupported database URL: {url.split(':', 1)[0]}")
 
 
-def create_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
-    caps = capabilities_for(url)
-    if caps.name == "sqlite":
-        engine = create_async_engine(
-            url,
-            json_serializer=_json_dumps,
-            json_deserializer=orjson.loads,
-            pool_size=pool_size,
-            max_overflow=0,
-        )
-        _configure_sqlite(engine)
-        return engine
+def create_sync(url: str, *, pool_size: int = 20) -> Engine:
+    """SQLite through the standard library driver, used from the event loop's thread."""
+    engine = sa_create_engine(
+        url.replace("sqlite+aiosqlite://", "sqlite://"),
+        json_serializer=_json_dumps,
+        json_deserializer=orjson.loads,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        # Every transaction ends in an explicit commit or rollback; no reset needed on return.
+        pool_reset_on_return=None,
+        connect_args={"check_same_thread": False},
+    )
+    _configure_sqlite(engine)
+    return engine
+
+
+def create_async(url: str, *, pool_size: int = 20) -> AsyncEngine:
     return create_async_engine(
         url,
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=False,
+        pool_reset_on_return=None,
     )
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: Engine) -> None:
     """pysqlite's own transaction handling defers BEGIN and cannot say IMMEDIATE; take it over
     (the SQLAlchemy recipe) so write transactions take the write lock up front and never fail
     with SQLITE_BUSY when upgrading a read lock."""
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
         cursor = dbapi_connection.cursor()
@@ -156,7 +162,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             cursor.execute(pragma)
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def on_begin(conn: Any) -> None:
         conn.exec_driver_sql(conn.info.get("hubbub_begin", "BEGIN"))
 

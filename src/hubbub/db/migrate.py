@@ -25,5 +25,4 @@ async def upgrade(database: Database, revision: str = "head") -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
-    async with database.engine.begin() as conn:
-        await conn.run_sync(run)
+    await database.run_sync(run)

@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 import hubbub.db.models  # noqa: F401  (registers every table)
 from hubbub.db.base import metadata
-from hubbub.db.engine import create_engine
+from hubbub.db.uow import Database
 
 
 def run_on(connection: Connection) -> None:
@@ -25,11 +25,9 @@ def run_on(connection: Connection) -> None:
 
 
 async def run_with_own_engine(url: str) -> None:
-    engine = create_engine(url, pool_size=1)
-    async with engine.connect() as conn:
-        await conn.run_sync(run_on)
-        await conn.commit()
-    await engine.dispose()
+    database = Database(url, pool_size=1)
+    await database.run_sync(run_on)
+    await database.dispose()
 
 
 connection = context.config.attributes.get("connection")

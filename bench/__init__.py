@@ -1,0 +1,1 @@
+"""Load generator for a running Hubbub server: ``python -m bench`` (see README.md)."""

@@ -1,0 +1,290 @@
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    and_,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    tuple_,
+    update,
+)
+
+from hubbub.conversations.schemas import Conversation, Participant
+from hubbub.db.models import channel, contact, conversation, conversation_participant
+from hubbub.db.uow import Session
+from hubbub.kit.cursors import Cursor, Order
+
+participant = conversation_participant
+
+
+class ConversationRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    async def insert(self, values: dict[str, Any]) -> None:
+        await self.session.conn.execute(insert(conversation).values(**values))
+
+    async def get(self, workspace_id: str, conversation_id: str) -> Conversation | None:
+        row = (
+            await self.session.conn.execute(
+                select(conversation).where(
+                    conversation.c.id == conversation_id,
+                    conversation.c.workspace_id == workspace_id,
+                )
+            )
+        ).one_or_none()
+        return None if row is None else Conversation.model_validate(row._mapping)
+
+    async def exists(self, workspace_id: str, conversation_id: str) -> bool:
+        found = await self.session.conn.execute(
+            select(literal(1)).where(
+                conversation.c.id == conversation_id, conversation.c.workspace_id == workspace_id
+            )
+        )
+        return found.first() is not None
+
+    async def update(self, workspace_id: str, conversation_id: str, values: dict[str, Any]) -> None:
+        await self.session.conn.execute(
+            update(conversation)
+            .where(
+                conversation.c.id == conversation_id, conversation.c.workspace_id == workspace_id
+            )
+            .values(**values)
+        )
+
+    async def delete(self, workspace_id: str, conversation_id: str) -> bool:
+        result = await self.session.conn.execute(
+            delete(conversation).where(
+                conversation.c.id == conversation_id, conversation.c.workspace_id == workspace_id
+            )
+        )
+        return bool(result.rowcount)
+
+    async def find_by_tags(
+        self, workspace_id: str, channel_id: str | None, wanted: Mapping[str, str]
+    ) -> Conversation | None:
+        """The oldest conversation of the channel (or of none) whose tags hold every pair."""
+        query = select(conversation).where(
+            conversation.c.workspace_id == workspace_id,
+            _same_channel(channel_id),
+            *(self._has_tag(k, v) for k, v in wanted.items()),
+        )
+        row = (
+            await self.session.conn.execute(
+                query.order_by(conversation.c.created_at, conversation.c.id).limit(1)
+            )
+        ).first()
+        return None if row is None else Conversation.model_validate(row._mapping)
+
+    async def find_by_contacts(
+        self, workspace_id: str, channel_id: str, contact_ids: list[str]
+    ) -> str | None:
+        """The oldest conversation of the channel whose contact participants are exactly
+        ``contact_ids``. Candidates come from the first contact's participations (indexed),
+        not from a scan of the channel."""
+        candidates = select(participant.c.conversation_id).where(
+            participant.c.contact_id == contact_ids[0],
+            participant.c.workspace_id == workspace_id,
+            participant.c.role == "contact",
+        )
+        wanted = func.count(case((participant.c.contact_id.in_(contact_ids), 1)))
+        query = (
+            select(participant.c.conversation_id)
+            .join(conversation, conversation.c.id == participant.c.conversation_id)
+            .where(
+                participant.c.conversation_id.in_(candidates),
+                participant.c.role == "contact",
+                conversation.c.workspace_id == workspace_id,
+                conversation.c.channel_id == channel_id,
+            )
+            .group_by(participant.c.conversation_id)
+            .having(func.count() == len(contact_ids), wanted == len(contact_ids))
+            # UUIDv7 ids are time-ordered: the smallest is the oldest.
+            .order_by(participant.c.conversation_id)
+            .limit(1)
+        )
+        return (await self.session.conn.execute(query)).scalar_one_or_none()
+
+    async def list(
+        self,
+        workspace_id: str,
+        *,
+        channel_id: str | None,
+        status: str | None,
+        tag: tuple[str, str | None] | None,
+        participant_id: str | None,
+        limit: int,
+        after: Cursor | None,
+        order: Order,
+    ) -> list[Conversation]:
+        """Up to ``limit`` conversations after ``after`` in ``order`` of (created_at, id)."""
+        query = select(conversation).where(conversation.c.workspace_id == workspace_id)
+        if channel_id is not None:
+            query = query.where(conversation.c.channel_id == channel_id)
+        if status is not None:
+            query = query.where(conversation.c.status == status)
+        if tag is not None:
+            query = query.where(self._has_tag(*tag))
+        if participant_id is not None:
+            query = query.where(_has_participant(participant_id))
+        key = tuple_(conversation.c.created_at, conversation.c.id)
+        if after is not None:
+            # The cursor holds micros: bind them as the stored BIGINT, not as a datetime.
+            position = tuple_(literal(after.created_us, BigInteger()), literal(after.id))
+            query = query.where(key > position if order == "asc" else key < position)
+        columns = (conversation.c.created_at, conversation.c.id)
+        ordering = columns if order == "asc" else tuple(c.desc() for c in columns)
+        rows = await self.session.conn.execute(query.order_by(*ordering).limit(limit))
+        return [Conversation.model_validate(row._mapping) for row in rows]
+
+    async def record_message(
+        self, workspace_id: str, conversation_id: str, *, at: datetime, inbound: bool, now: datetime
+    ) -> bool:
+        """Count a message in one statement; the timestamps never move backwards."""
+        values: dict[str, Any] = {
+            "message_count": conversation.c.message_count + 1,
+            "last_message_at": _latest(conversation.c.last_message_at, at),
+            "updated_at": now,
+        }
+        if inbound:
+            values["last_inbound_at"] = _latest(conversation.c.last_inbound_at, at)
+        result = await self.session.conn.execute(
+            update(conversation)
+            .where(
+                conversation.c.id == conversation_id, conversation.c.workspace_id == workspace_id
+            )
+            .values(**values)
+        )
+        return bool(result.rowcount)
+
+    async def forget_message(self, workspace_id: str, conversation_id: str) -> bool:
+        result = await self.session.conn.execute(
+            update(conversation)
+            .where(
+                conversation.c.id == conversation_id, conversation.c.workspace_id == workspace_id
+            )
+            .values(
+                message_count=case(
+                    (conversation.c.message_count > 0, conversation.c.message_count - 1),
+                    else_=0,
+                )
+            )
+        )
+        return bool(result.rowcount)
+
+    async def channel_exists(self, workspace_id: str, channel_id: str) -> bool:
+        found = await self.session.conn.execute(
+            select(literal(1)).where(
+                channel.c.id == channel_id, channel.c.workspace_id == workspace_id
+            )
+        )
+        return found.first() is not None
+
+    async def existing_contact_ids(self, workspace_id: str, ids: Iterable[str]) -> set[str]:
+        wanted = list(ids)
+        if not wanted:
+            return set()
+        rows = await self.session.conn.execute(
+            select(contact.c.id).where(
+                contact.c.workspace_id == workspace_id, contact.c.id.in_(wanted)
+            )
+        )
+        return set(rows.scalars())
+
+    def _has_tag(self, key: str, value: str | None) -> ColumnElement[bool]:
+        caps = self.session.caps
+        if value is None:
+            return caps.json_has_key(conversation.c.tags, key)
+        # ``json_text`` rather than ``json_has_pair``: on PostgreSQL the latter binds its JSON
+        # text through the JSONB type, which encodes it a second time, so it never matches.
+        # (conversation.tags has no GIN index, so containment would buy nothing here.)
+        return caps.json_text(conversation.c.tags, key) == value
+
+
+class ParticipantRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    async def insert_many(self, rows: list[dict[str, Any]]) -> int:
+        """Insert the rows that are not there yet; returns how many were."""
+        if not rows:
+            return 0
+        statement = self.session.caps.insert(participant).values(rows).on_conflict_do_nothing()
+        result = await self.session.conn.execute(statement)
+        return int(result.rowcount)
+
+    async def get(self, conversation_id: str, contact_id: str) -> Participant | None:
+        row = (
+            await self.session.conn.execute(
+                select(participant).where(
+                    participant.c.conversation_id == conversation_id,
+                    participant.c.contact_id == contact_id,
+                )
+            )
+        ).one_or_none()
+        return None if row is None else Participant.model_validate(row._mapping)
+
+    async def list(self, workspace_id: str, conversation_id: str) -> list[Participant]:
+        rows = await self.session.conn.execute(
+            select(participant)
+            .where(
+                participant.c.conversation_id == conversation_id,
+                participant.c.workspace_id == workspace_id,
+            )
+            .order_by(participant.c.created_at, participant.c.contact_id)
+        )
+        return [Participant.model_validate(row._mapping) for row in rows]
+
+    async def contact_ids(self, workspace_id: str, conversation_id: str) -> builtins.list[str]:
+        rows = await self.session.conn.execute(
+            select(participant.c.contact_id)
+            .where(
+                participant.c.conversation_id == conversation_id,
+                participant.c.workspace_id == workspace_id,
+                participant.c.role == "contact",
+            )
+            .order_by(participant.c.created_at, participant.c.contact_id)
+        )
+        return list(rows.scalars())
+
+    async def delete(self, workspace_id: str, conversation_id: str, contact_id: str) -> bool:
+        result = await self.session.conn.execute(
+            delete(participant).where(
+                participant.c.conversation_id == conversation_id,
+                participant.c.contact_id == contact_id,
+                participant.c.workspace_id == workspace_id,
+            )
+        )
+        return bool(result.rowcount)
+
+
+def _same_channel(channel_id: str | None) -> ColumnElement[bool]:
+    if channel_id is None:
+        return conversation.c.channel_id.is_(None)
+    return conversation.c.channel_id == channel_id
+
+
+def _has_participant(contact_id: str) -> ColumnElement[bool]:
+    return exists().where(
+        and_(
+            participant.c.conversation_id == conversation.c.id,
+            participant.c.contact_id == contact_id,
+        )
+    )
+
+
+def _latest(column: Any, at: datetime) -> ColumnElement[Any]:
+    """``at`` unless the column already holds a later time."""
+    value = literal(at, column.type)
+    return case((column.is_(None), value), (column < value, value), else_=column)

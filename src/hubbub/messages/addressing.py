@@ -1,0 +1,165 @@
+"""Where a new message goes: its conversation, its channel, its recipients and its author.
+
+A message names its conversation, or a channel with recipients; then each recipient is found or
+created as a contact (under the channel platform's identifier key when it names none) and the
+conversation of the channel with exactly those contacts is found or created.
+
+On an outgoing message the recipients are who it is sent to (by default the conversation's
+contacts). On an incoming message they name who it came from: they find the conversation, the
+first becomes the author, and the message itself stores none (the workspace received it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hubbub.channels.schemas import DEFAULT_IDENTIFIER_KEY, Channel
+from hubbub.channels.service import channel as channel_service
+from hubbub.contacts.schemas import Contact
+from hubbub.contacts.service import contact as contact_service
+from hubbub.contacts.service import normalize_identifier
+from hubbub.conversations.service import conversation as conversation_service
+from hubbub.db.uow import Session
+from hubbub.errors import InvalidInput, UnprocessableEntity
+from hubbub.messages.schemas import Author, AuthorType, MessageFields, Recipient, RecipientInput
+
+# The key a recipient is looked up by when neither it nor a channel says which.
+FALLBACK_IDENTIFIER_KEY = "userid"
+
+
+@dataclass(frozen=True)
+class Target:
+    conversation_id: str
+    channel_id: str | None
+    recipients: list[Recipient]
+    author: Author
+
+
+async def resolve_target(
+    session: Session, workspace_id: str, data: MessageFields, *, actor_kind: AuthorType
+) -> Target:
+    if data.conversation_id is not None:
+        conversation_id, channel, recipients = await _in_conversation(
+            session, workspace_id, data, data.conversation_id
+        )
+    elif data.channel_id is not None:
+        conversation_id, channel, recipients = await _to_contacts(session, workspace_id, data)
+    else:
+        raise UnprocessableEntity(
+            "a message needs conversation_id, or channel_id with recipients",
+            field="conversation_id",
+        )
+    if len(recipients) > 1 and not (channel is not None and channel.allows_several_recipients):
+        platform = "no channel" if channel is None else f"{channel.platform} channels"
+        raise UnprocessableEntity(
+            f"a message on {platform} has one recipient; several are for email",
+            field="recipients",
+        )
+    channel_id = channel.id if channel is not None else None
+    if data.direction == "outgoing":
+        author = data.author or Author(type=actor_kind)
+        return Target(conversation_id, channel_id, recipients, author)
+    sender_id = recipients[0].contact_id if recipients else None
+    if sender_id is None and data.author is None:
+        participants = await conversation_service.contact_participant_ids(
+            session, workspace_id, conversation_id
+        )
+        sender_id = participants[0] if participants else None
+    author = data.author or Author(type="contact", id=sender_id)
+    return Target(conversation_id, channel_id, [], author)
+
+
+async def _in_conversation(
+    session: Session, workspace_id: str, data: MessageFields, conversation_id: str
+) -> tuple[str, Channel | None, list[Recipient]]:
+    conversation = await conversation_service.get_or_raise(session, workspace_id, conversation_id)
+    if data.channel_id and conversation.channel_id and data.channel_id != conversation.channel_id:
+        raise UnprocessableEntity(
+            "channel_id differs from the conversation's channel", field="channel_id"
+        )
+    channel_id = conversation.channel_id or data.channel_id
+    channel = (
+        await channel_service.get_or_raise(session, workspace_id, channel_id)
+        if channel_id
+        else None
+    )
+    if data.recipients:
+        recipients = await _resolve(session, workspace_id, channel, data.recipients)
+    elif data.direction == "outgoing":
+        recipients = await _participants(session, workspace_id, channel, conversation.id)
+    else:
+        recipients = []
+    return conversation.id, channel, recipients
+
+
+async def _to_contacts(
+    session: Session, workspace_id: str, data: MessageFields
+) -> tuple[str, Channel | None, list[Recipient]]:
+    assert data.channel_id is not None
+    if not data.recipients:
+        raise UnprocessableEntity(
+            "a message sent by channel_id needs recipients", field="recipients"
+        )
+    channel = await channel_service.get_or_raise(session, workspace_id, data.channel_id)
+    recipients = await _resolve(session, workspace_id, channel, data.recipients)
+    contact_ids = list(dict.fromkeys(recipient.contact_id for recipient in recipients))
+    conversation = await conversation_service.get_or_create_for_contacts(
+        session, workspace_id, channel_id=channel.id, contact_ids=contact_ids
+    )
+    return conversation.id, channel, recipients
+
+
+def _default_key(channel: Channel | None) -> str:
+    if channel is None:
+        return FALLBACK_IDENTIFIER_KEY
+    return DEFAULT_IDENTIFIER_KEY.get(channel.platform, FALLBACK_IDENTIFIER_KEY)
+
+
+async def _resolve(
+    session: Session, workspace_id: str, channel: Channel | None, given: list[RecipientInput]
+) -> list[Recipient]:
+    recipients: list[Recipient] = []
+    for index, recipient in enumerate(given):
+        try:
+            identifier = normalize_identifier(
+                recipient.key or _default_key(channel), recipient.value
+            )
+        except InvalidInput as error:
+            raise UnprocessableEntity(
+                error.message, field=f"recipients.{index}.{error.field or 'value'}"
+            ) from error
+        contact, _ = await contact_service.get_or_create_by_identifier(
+            session, workspace_id, key=identifier.key, value=identifier.value
+        )
+        recipients.append(
+            Recipient(
+                contact_id=contact.id,
+                key=identifier.key,
+                value=identifier.value,
+                type=recipient.type,
+            )
+        )
+    return recipients
+
+
+async def _participants(
+    session: Session, workspace_id: str, channel: Channel | None, conversation_id: str
+) -> list[Recipient]:
+    contact_ids = await conversation_service.contact_participant_ids(
+        session, workspace_id, conversation_id
+    )
+    key = _default_key(channel)
+    recipients = []
+    for contact_id in contact_ids:
+        contact = await contact_service.get_or_raise(session, workspace_id, contact_id)
+        recipients.append(_address(contact, key))
+    return recipients
+
+
+def _address(contact: Contact, key: str) -> Recipient:
+    """The contact at its identifier under ``key``, else its first one."""
+    chosen = next((i for i in contact.identifiers if i.key == key), None)
+    chosen = chosen or (contact.identifiers[0] if contact.identifiers else None)
+    if chosen is None:
+        return Recipient(contact_id=contact.id)
+    return Recipient(contact_id=contact.id, key=chosen.key, value=chosen.value)
