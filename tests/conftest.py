@@ -111,8 +111,14 @@ async def other_workspace(database: Database) -> WorkspaceFixture:
 
 
 @pytest_asyncio.fixture
-async def session(database: Database) -> AsyncIterator[Session]:
+async def session(
+    database: Database, workspace: WorkspaceFixture, other_workspace: WorkspaceFixture
+) -> AsyncIterator[Session]:
     """A write transaction for service and repository tests; committed at the end (tests keep
-    to their own workspace, so what they leave behind is invisible to the others)."""
+    to their own workspace, so what they leave behind is invisible to the others).
+
+    It depends on the workspace fixtures so they are created first: on SQLite this transaction
+    holds the process's write lock, and a fixture opening another write after it would wait
+    forever."""
     async with database.transaction() as session:
         yield session

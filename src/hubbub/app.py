@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from hubbub.api.errors import install_error_handlers
 from hubbub.api.limits import BodySizeLimit
@@ -52,7 +51,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         version=API_VERSION,
         description="Self-hosted omnichannel messaging: one message store and delivery engine.",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.state.settings = settings
     app.state.cursors = CursorCodec(settings.resolved_secret)

@@ -99,7 +99,7 @@ class TestMatchingRule:
         one, created_one = await get_or_create(session, workspace.id, {})
         two, created_two = await get_or_create(session, workspace.id, {})
         three, created_three = await get_or_create(session, workspace.id, {"a": "1"}, by=["z"])
-        assert created_one and created_two and created_three
+        assert [created_one, created_two, created_three] == [True, True, True]
         assert len({one.id, two.id, three.id}) == 3
 
     async def test_channels_are_separate_scopes(
@@ -153,7 +153,9 @@ class TestMatchingRule:
 async def test_concurrent_identical_calls_create_exactly_one(
     database: Database, workspace: WorkspaceFixture
 ) -> None:
-    data = ConversationGetOrCreate(tags={"thread": "t-1", "extra": "x"}, discriminate_by_tags=["thread"])
+    data = ConversationGetOrCreate(
+        tags={"thread": "t-1", "extra": "x"}, discriminate_by_tags=["thread"]
+    )
 
     async def call() -> tuple[Conversation, bool]:
         async with database.transaction() as session:
@@ -236,7 +238,9 @@ class TestForContacts:
         ada = await insert_contact(session, workspace.id, "Ada")
         bob = await insert_contact(session, workspace.id, "Bob")
         larger = await conversation_service.create(
-            session, workspace.id, ConversationCreate(channel_id=channel_id, participant_ids=[ada, bob])
+            session,
+            workspace.id,
+            ConversationCreate(channel_id=channel_id, participant_ids=[ada, bob]),
         )
         exact = await conversation_service.create(
             session, workspace.id, ConversationCreate(channel_id=channel_id, participant_ids=[ada])

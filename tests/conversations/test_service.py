@@ -11,7 +11,7 @@ from hubbub.db.uow import Session
 from hubbub.errors import InvalidCursor, InvalidInput, NotFound, UnprocessableEntity
 from hubbub.events.service import event as event_service
 from hubbub.kit.clock import utcnow
-from hubbub.kit.cursors import Cursor
+from hubbub.kit.cursors import Cursor, Order
 from tests.conftest import WorkspaceFixture
 from tests.conversations.helpers import (
     count_messages,
@@ -149,9 +149,10 @@ class TestDelete:
 
         assert await conversation_service.get(session, workspace.id, created.id) is None
         assert await count_messages(session, created.id) == 0
-        assert await conversation_service.contact_participant_ids(
-            session, workspace.id, created.id
-        ) == []
+        assert (
+            await conversation_service.contact_participant_ids(session, workspace.id, created.id)
+            == []
+        )
         assert (await event_types(session, workspace.id, created.id))[-1] == (
             "conversation.deleted"
         )
@@ -280,7 +281,8 @@ class TestList:
         ]
         ascending = [c.id for c in sorted(created, key=lambda c: (c.created_at, c.id))]
 
-        for order, expected in (("asc", ascending), ("desc", ascending[::-1])):
+        orders: list[tuple[Order, list[str]]] = [("asc", ascending), ("desc", ascending[::-1])]
+        for order, expected in orders:
             seen: list[str] = []
             cursor: Cursor | None = None
             pages = 0
@@ -301,7 +303,9 @@ class TestList:
         on_channel = await conversation_service.create(
             session,
             workspace.id,
-            ConversationCreate(channel_id=channel_id, tags={"team": "sales"}, participant_ids=[ada]),
+            ConversationCreate(
+                channel_id=channel_id, tags={"team": "sales"}, participant_ids=[ada]
+            ),
         )
         closed = await conversation_service.create(
             session, workspace.id, ConversationCreate(tags={"team": "support"})

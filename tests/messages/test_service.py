@@ -18,6 +18,8 @@ from tests.messages.factories import (
     Scene,
     jobs_for,
     make_channel,
+    make_contact,
+    make_conversation,
     make_scene,
     send,
     text,
@@ -157,6 +159,16 @@ class TestCreate:
                 channel_id=scene.channel.id,
                 recipients=[{"value": "+1555000"}, {"value": "+1555001"}],
             )
+        assert caught.value.field == "recipients"
+
+    async def test_group_conversation_off_email_cannot_send(
+        self, scene: Scene, session: Session
+    ) -> None:
+        ws = scene.workspace_id
+        other = await make_contact(session, ws, "phonenumber", "+15550003")
+        group = await make_conversation(session, ws, scene.channel, [scene.contact, other])
+        with pytest.raises(UnprocessableEntity) as caught:
+            await send(session, ws, conversation_id=group.id)
         assert caught.value.field == "recipients"
 
     @pytest.mark.parametrize(

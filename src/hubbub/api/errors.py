@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hubbub.db.errors import STATEMENT_ERRORS, is_unstorable_value
 from hubbub.errors import (
     Conflict,
     Forbidden,
@@ -132,7 +133,22 @@ def install_error_handlers(app: FastAPI) -> None:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return render(request, Internal("internal error"))
 
+    async def on_statement_error(request: Request, exc: Exception) -> Response:
+        # A value no schema bounded (a NUL character, a 30-digit number) that the database
+        # refused is the caller's mistake; anything else a statement raises is ours.
+        if is_unstorable_value(exc):
+            return render(
+                request,
+                InvalidInput(
+                    "the request holds a value the database cannot take "
+                    "(such as a NUL character or an out-of-range number)"
+                ),
+            )
+        return await on_unexpected(request, exc)
+
     app.add_exception_handler(HubbubError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    for error_type in STATEMENT_ERRORS:
+        app.add_exception_handler(error_type, on_statement_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -3,6 +3,7 @@ calling surface's shape, before any of the body is buffered."""
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,13 +29,15 @@ class BodySizeLimit:
 
         async def counting_receive() -> Message:
             # A chunked body with no declared length: the error is raised where the endpoint
-            # reads the body, so the app's handlers render it in the surface's shape.
+            # reads the body, so the app's handlers render it in the surface's shape. It is an
+            # HTTPException because FastAPI turns any other error raised while it reads the
+            # body into a 400 "error parsing the body".
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise self._error()
+                    raise HTTPException(413, detail=self._error().message)
             return message
 
         await self.app(scope, counting_receive, send)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Annotated
 
 import typer
@@ -65,7 +66,9 @@ def send(
 
 def tail(
     workspace: WorkspaceOption,
-    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep waiting for events.")] = False,
+    follow: Annotated[
+        bool, typer.Option("--follow", "-f", help="Keep waiting for events.")
+    ] = False,
     last: Annotated[int, typer.Option(min=0, help="Show the last N events first.")] = 20,
     interval: Annotated[float, typer.Option(min=0.05, help="Poll interval in seconds.")] = 0.5,
 ) -> None:
@@ -85,10 +88,8 @@ def tail(
                         return
                     await asyncio.sleep(interval)
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends --follow quietly
         run(main)
-    except KeyboardInterrupt:
-        pass
 
 
 async def _start_position(database: object, workspace: str, last: int) -> int:

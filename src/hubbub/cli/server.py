@@ -15,7 +15,8 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     database: Annotated[
-        str | None, typer.Option("--database", help="Database URL (default: SQLite in the data dir).")
+        str | None,
+        typer.Option("--database", help="Database URL (default: SQLite in the data dir)."),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
 ) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.table import Table
 
 from hubbub.cli.context import console, open_database, print_json, run, settings_from_env
 from hubbub.kit.clock import isoformat
-from hubbub.workspaces.schemas import AccessKeyCreate, CreatedWorkspace, IssuedKey, Scope
+from hubbub.workspaces.schemas import (
+    ALL_SCOPES,
+    AccessKeyCreate,
+    CreatedWorkspace,
+    IssuedKey,
+    Scope,
+)
 from hubbub.workspaces.service import workspace as workspace_service
 
 workspace_app = typer.Typer(help="Create and list workspaces.", no_args_is_help=True)
@@ -30,9 +36,7 @@ def create_workspace(name: str, json: JsonFlag = False) -> None:
 
     created = run(main)
     if json:
-        print_json(
-            {"workspace_id": created.workspace.id, "access_key": created.admin_key.token}
-        )
+        print_json({"workspace_id": created.workspace.id, "access_key": created.admin_key.token})
         return
     console.print(f"workspace [bold]{created.workspace.id}[/] ({created.workspace.name})")
     console.print(f"admin key  [bold yellow]{created.admin_key.token}[/]  (shown only once)")
@@ -45,8 +49,7 @@ def list_workspaces() -> None:
     async def main() -> list[tuple[str, str, str]]:
         async with open_database(settings_from_env()) as database, database.read() as s:
             return [
-                (w.id, w.name, isoformat(w.created_at))
-                for w in await workspace_service.list(s)
+                (w.id, w.name, isoformat(w.created_at)) for w in await workspace_service.list(s)
             ]
 
     table = Table("id", "name", "created")
@@ -63,9 +66,13 @@ def create_key(
     json: JsonFlag = False,
 ) -> None:
     """Create an access key; the secret is printed only now."""
-    scopes: list[Scope] = [s for s in (scope or ["read", "write"]) if s in ("read", "write", "admin")]  # type: ignore[misc]
-    if not scopes:
-        raise typer.BadParameter("scopes are read, write or admin", param_hint="--scope")
+    requested = scope or ["read", "write"]
+    unknown = [s for s in requested if s not in ALL_SCOPES]
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown scope {unknown[0]!r}; scopes are read, write or admin", param_hint="--scope"
+        )
+    scopes = [cast(Scope, s) for s in requested]
 
     async def main() -> IssuedKey:
         async with open_database(settings_from_env()) as database, database.transaction() as s:

@@ -206,18 +206,33 @@ class ConversationRepository:
         caps = self.session.caps
         if value is None:
             return caps.json_has_key(conversation.c.tags, key)
-        # ``json_text`` rather than ``json_has_pair``: on PostgreSQL the latter binds its JSON
-        # text through the JSONB type, which encodes it a second time, so it never matches.
-        # (conversation.tags has no GIN index, so containment would buy nothing here.)
-        return caps.json_text(conversation.c.tags, key) == value
+        return caps.json_has_pair(conversation.c.tags, key, value)
 
 
 class ParticipantRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    async def insert_many(self, rows: list[dict[str, Any]]) -> int:
-        """Insert the rows that are not there yet; returns how many were."""
+    async def add(
+        self,
+        workspace_id: str,
+        conversation_id: str,
+        contact_ids: Iterable[str],
+        *,
+        role: str,
+        at: datetime,
+    ) -> int:
+        """Add the contacts that are not participants yet; returns how many were added."""
+        rows = [
+            {
+                "conversation_id": conversation_id,
+                "contact_id": contact_id,
+                "workspace_id": workspace_id,
+                "role": role,
+                "created_at": at,
+            }
+            for contact_id in dict.fromkeys(contact_ids)
+        ]
         if not rows:
             return 0
         statement = self.session.caps.insert(participant).values(rows).on_conflict_do_nothing()

@@ -62,24 +62,24 @@ class ConversationService:
         repository = ConversationRepository(session)
         claims = DiscriminatorRepository(session)
         for _ in range(MAX_CLAIM_ROUNDS):
-            claimed = await self._claimed_match(
+            found = await self._claimed_match(
                 session, workspace_id, digest, data.channel_id, wanted
             )
-            if claimed is not None:
-                return await self._apply_tags(
-                    session, workspace_id, claimed, data.tags, digest
-                ), False
-            # No live claim yet: a row created without one (a plain create, or a claim released
-            # by a retag) may still match.
-            existing = await repository.find_by_tags(workspace_id, data.channel_id, wanted)
-            target_id = new_id() if existing is None else existing.id
-            if not await claims.claim(workspace_id, digest, kind=TAGS_KIND, target_id=target_id):
-                continue  # another transaction claimed first: its row is found next round
-            if existing is not None:
-                return await self._apply_tags(
-                    session, workspace_id, existing, data.tags, digest
-                ), False
-            return await self._insert(session, workspace_id, data, conversation_id=target_id), True
+            if found is None:
+                # No live claim: a row made without one (a plain create, or one whose claim a
+                # retag released) may still match; otherwise the claim is for a new row.
+                found = await repository.find_by_tags(workspace_id, data.channel_id, wanted)
+                target_id = new_id() if found is None else found.id
+                if not await claims.claim(
+                    workspace_id, digest, kind=TAGS_KIND, target_id=target_id
+                ):
+                    continue  # another transaction claimed first: its row is found next round
+                if found is None:
+                    created = await self._insert(
+                        session, workspace_id, data, conversation_id=target_id
+                    )
+                    return created, True
+            return await self._apply_tags(session, workspace_id, found, data.tags, digest), False
         raise Conflict("the conversation is being changed concurrently; retry the request")
 
     async def get_or_create_for_contacts(
@@ -99,7 +99,9 @@ class ConversationService:
             if target_id is not None:
                 found = await repository.get(workspace_id, target_id)
                 if found is not None and found.channel_id == channel_id:
-                    await self._add_contacts(session, workspace_id, found.id, wanted)
+                    await ParticipantRepository(session).add(
+                        workspace_id, found.id, wanted, role="contact", at=utcnow()
+                    )
                     return found
                 await claims.release_target(target_id)
             existing_id = await repository.find_by_contacts(workspace_id, channel_id, wanted)
@@ -213,8 +215,7 @@ class ConversationService:
         await self.get_or_raise(session, workspace_id, conversation_id)
         await self._check_contacts(session, workspace_id, [contact_id], "contact_id")
         participants = ParticipantRepository(session)
-        row = _participant_row(workspace_id, conversation_id, contact_id, role, utcnow())
-        await participants.insert_many([row])
+        await participants.add(workspace_id, conversation_id, [contact_id], role=role, at=utcnow())
         added = await participants.get(conversation_id, contact_id)
         assert added is not None  # inserted or already there, in this transaction
         return added
@@ -261,7 +262,9 @@ class ConversationService:
             updated_at=now,
         )
         await ConversationRepository(session).insert(created.model_dump())
-        await self._add_contacts(session, workspace_id, created.id, data.participant_ids, now)
+        await ParticipantRepository(session).add(
+            workspace_id, created.id, data.participant_ids, role="contact", at=now
+        )
         await event_service.record(
             session, workspace_id, type="conversation.created", conversation_id=created.id
         )
@@ -325,21 +328,6 @@ class ConversationService:
         )
         return current.model_copy(update=changes)
 
-    async def _add_contacts(
-        self,
-        session: Session,
-        workspace_id: str,
-        conversation_id: str,
-        contact_ids: Iterable[str],
-        now: datetime | None = None,
-    ) -> None:
-        at = now or utcnow()
-        rows = [
-            _participant_row(workspace_id, conversation_id, contact_id, "contact", at)
-            for contact_id in dict.fromkeys(contact_ids)
-        ]
-        await ParticipantRepository(session).insert_many(rows)
-
     async def _check_references(
         self,
         session: Session,
@@ -390,18 +378,6 @@ def _parse_tag(tag: str | None) -> tuple[str, str | None] | None:
     if not key:
         raise InvalidInput("a tag filter reads 'key' or 'key=value'", field="tag")
     return key, (value if equals else None)
-
-
-def _participant_row(
-    workspace_id: str, conversation_id: str, contact_id: str, role: str, at: datetime
-) -> dict[str, Any]:
-    return {
-        "conversation_id": conversation_id,
-        "contact_id": contact_id,
-        "workspace_id": workspace_id,
-        "role": role,
-        "created_at": at,
-    }
 
 
 conversation = ConversationService()

@@ -186,4 +186,4 @@ class Database:
 
 
 def _as_conn(connection: AsyncConnection) -> Conn:
-    return connection  # type: ignore[return-value]
+    return connection

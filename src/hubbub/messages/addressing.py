@@ -49,12 +49,7 @@ async def resolve_target(
             "a message needs conversation_id, or channel_id with recipients",
             field="conversation_id",
         )
-    if len(recipients) > 1 and not (channel is not None and channel.allows_several_recipients):
-        platform = "no channel" if channel is None else f"{channel.platform} channels"
-        raise UnprocessableEntity(
-            f"a message on {platform} has one recipient; several are for email",
-            field="recipients",
-        )
+    _check_several(channel, len(recipients))
     channel_id = channel.id if channel is not None else None
     if data.direction == "outgoing":
         author = data.author or Author(type=actor_kind)
@@ -109,6 +104,15 @@ async def _to_contacts(
     return conversation.id, channel, recipients
 
 
+def _check_several(channel: Channel | None, count: int) -> None:
+    if count > 1 and not (channel is not None and channel.allows_several_recipients):
+        platform = "no channel" if channel is None else f"{channel.platform} channels"
+        raise UnprocessableEntity(
+            f"a message on {platform} has one recipient; several are for email",
+            field="recipients",
+        )
+
+
 def _default_key(channel: Channel | None) -> str:
     if channel is None:
         return FALLBACK_IDENTIFIER_KEY
@@ -148,6 +152,7 @@ async def _participants(
     contact_ids = await conversation_service.contact_participant_ids(
         session, workspace_id, conversation_id
     )
+    _check_several(channel, len(contact_ids))
     key = _default_key(channel)
     recipients = []
     for contact_id in contact_ids:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    bindparam,
     delete,
     insert,
     or_,
@@ -58,6 +59,13 @@ class MessageQuery:
     batch_id: str | None = None
     # An engine full-text query, from ``caps.fulltext_query``.
     fulltext: str | None = None
+
+
+_INSERT_MESSAGE = insert(message)
+_INSERT_INTERACTION = insert(interaction)
+_GET_MESSAGE = select(message).where(
+    message.c.workspace_id == bindparam("workspace_id"), message.c.id == bindparam("message_id")
+)
 
 
 def message_row(value: Message) -> dict[str, Any]:
@@ -122,16 +130,12 @@ class MessageRepository:
         self.session = session
 
     async def insert(self, value: Message) -> None:
-        await self.session.conn.execute(insert(message).values(**message_row(value)))
+        # Parameters apart from the statement: one cached compiled INSERT serves every row.
+        await self.session.conn.execute(_INSERT_MESSAGE, message_row(value))
 
     async def get(self, workspace_id: str, message_id: str) -> Message | None:
-        row = (
-            await self.session.conn.execute(
-                select(message).where(
-                    message.c.workspace_id == workspace_id, message.c.id == message_id
-                )
-            )
-        ).one_or_none()
+        parameters = {"workspace_id": workspace_id, "message_id": message_id}
+        row = (await self.session.conn.execute(_GET_MESSAGE, parameters)).one_or_none()
         return None if row is None else _to_message(row._mapping)
 
     async def find_by_tags(
@@ -261,7 +265,7 @@ class MessageRepository:
 
     async def insert_interaction(self, value: Interaction, workspace_id: str) -> None:
         await self.session.conn.execute(
-            insert(interaction).values(workspace_id=workspace_id, **value.model_dump())
+            _INSERT_INTERACTION, {"workspace_id": workspace_id, **value.model_dump()}
         )
 
     async def list_interactions(

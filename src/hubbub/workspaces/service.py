@@ -3,7 +3,9 @@ of the secret is stored."""
 
 from __future__ import annotations
 
+import builtins
 import hmac
+import re
 import time
 
 from hubbub.db.uow import Session
@@ -27,11 +29,15 @@ KEY_ID_PREFIX = "hk_"
 # Revocation in this process takes effect at once; other processes see it within this delay.
 AUTH_CACHE_SECONDS = 10.0
 _AUTH_CACHE_MAX = 10_000
+# Key ids and secrets are ``token_urlsafe`` text; anything else is refused before it reaches a
+# query (PostgreSQL would fail on a NUL character rather than find nothing).
+_KEY_ID = re.compile(re.escape(KEY_ID_PREFIX) + r"[A-Za-z0-9_-]{1,37}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,200}")
 
 
 def split_token(token: str) -> tuple[str, str]:
-    key_id, dot, secret = token.strip().partition(".")
-    if not dot or not key_id.startswith(KEY_ID_PREFIX) or not secret:
+    key_id, _, secret = token.strip().partition(".")
+    if _KEY_ID.fullmatch(key_id) is None or _SECRET.fullmatch(secret) is None:
         raise Unauthenticated("the access key is malformed; expected '<key id>.<secret>'")
     return key_id, secret
 
@@ -76,7 +82,7 @@ class WorkspaceService:
         )
         return IssuedKey(key=key, token=f"{key_id}.{secret}")
 
-    async def list_keys(self, session: Session, workspace_id: str) -> list[AccessKey]:
+    async def list_keys(self, session: Session, workspace_id: str) -> builtins.list[AccessKey]:
         return await AccessKeyRepository(session).list(workspace_id)
 
     async def revoke_key(self, session: Session, workspace_id: str, key_id: str) -> AccessKey:
@@ -87,7 +93,10 @@ class WorkspaceService:
         if key.revoked_at is None:
             key.revoked_at = utcnow()
             await repository.revoke(workspace_id, key_id, {"revoked_at": key.revoked_at})
+        # Forget it now and once more after commit: a request authenticating in between still
+        # reads the key as active and would cache it for another AUTH_CACHE_SECONDS.
         self._forget(key_id)
+        session.after_commit(lambda: self._forget(key_id))
         return key
 
     def cached_actor(self, token: str) -> Actor | None:
@@ -98,6 +107,7 @@ class WorkspaceService:
 
     async def authenticate(self, session: Session, token: str) -> Actor:
         """The actor a ``<key id>.<secret>`` token stands for; Unauthenticated otherwise."""
+        token = token.strip()  # cached under the bare token, which is what _forget matches
         cached = self.cached_actor(token)
         if cached is not None:
             return cached

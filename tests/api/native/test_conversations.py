@@ -103,11 +103,18 @@ class TestGetOrCreate:
     async def test_creates_then_finds(
         self, client: httpx.AsyncClient, workspace: WorkspaceFixture
     ) -> None:
-        body = {"tags": {"thread": "1", "n": "a"}, "discriminate_by_tags": ["thread"]}
         url = "/v1/conversations/get-or-create"
-        first = await client.post(url, json=body, headers=workspace.headers)
-        body["tags"]["n"] = "b"
-        second = await client.post(url, json=body, headers=workspace.headers)
+        by = ["thread"]
+        first = await client.post(
+            url,
+            json={"tags": {"thread": "1", "n": "a"}, "discriminate_by_tags": by},
+            headers=workspace.headers,
+        )
+        second = await client.post(
+            url,
+            json={"tags": {"thread": "1", "n": "b"}, "discriminate_by_tags": by},
+            headers=workspace.headers,
+        )
 
         assert first.status_code == second.status_code == 200
         assert first.json()["created"] is True
@@ -311,9 +318,7 @@ class TestIsolation:
         made = await create(client, workspace, participant_ids=[ada])
 
         for method, url, body in endpoints(made["id"], ada):
-            response = await client.request(
-                method, url, json=body, headers=other_workspace.headers
-            )
+            response = await client.request(method, url, json=body, headers=other_workspace.headers)
             assert response.status_code == 404, (method, url)
             assert response.json()["error"]["code"] == "not_found"
 

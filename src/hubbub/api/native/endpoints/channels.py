@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from hubbub.api.native.deps import Reader, ReadSession, Writer, WriteSession
 from hubbub.channels.schemas import Channel, ChannelCreate, ChannelUpdate, Platform
 from hubbub.channels.service import channel as channel_service
 
-# JSONResponse until app.py stops defaulting to ORJSONResponse, which FastAPI 0.165 deprecates
-# (a warning, so an error under the test settings); then drop it for FastAPI's fast path.
-router = APIRouter(tags=["channels"], default_response_class=JSONResponse)
+router = APIRouter(tags=["channels"])
 
 
 class ChannelList(BaseModel):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from hubbub.api.native.deps import Cursors, Reader, ReadSession, Writer, WriteSession
@@ -14,9 +13,7 @@ from hubbub.contacts.service import MAX_PAGE
 from hubbub.contacts.service import contact as contact_service
 from hubbub.kit.cursors import Order
 
-# JSONResponse until app.py stops defaulting to ORJSONResponse, which FastAPI 0.165 deprecates
-# (a warning, so an error under the test settings); then drop it for FastAPI's fast path.
-router = APIRouter(tags=["contacts"], default_response_class=JSONResponse)
+router = APIRouter(tags=["contacts"])
 
 
 class ContactList(BaseModel):

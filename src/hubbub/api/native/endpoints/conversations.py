@@ -74,13 +74,13 @@ async def list_conversations(
         cursor=None if cursor is None else cursors.decode(cursor),
         order=order,
     )
-    return ConversationList(
-        data=page, next_cursor=None if after is None else cursors.encode(after)
-    )
+    return ConversationList(data=page, next_cursor=None if after is None else cursors.encode(after))
 
 
 @router.get("/conversations/{conversation_id}")
-async def get_conversation(conversation_id: str, actor: Reader, session: ReadSession) -> Conversation:
+async def get_conversation(
+    conversation_id: str, actor: Reader, session: ReadSession
+) -> Conversation:
     return await conversation_service.get_or_raise(session, actor.workspace_id, conversation_id)
 
 
@@ -92,7 +92,9 @@ async def update_conversation(
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204)
-async def delete_conversation(conversation_id: str, actor: Writer, session: WriteSession) -> Response:
+async def delete_conversation(
+    conversation_id: str, actor: Writer, session: WriteSession
+) -> Response:
     await conversation_service.delete(session, actor.workspace_id, conversation_id)
     return Response(status_code=204)
 

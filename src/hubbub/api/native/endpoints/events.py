@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel
 
 from hubbub.api.native.deps import Reader, ReadSession
 from hubbub.events.schemas import Event
@@ -13,16 +14,25 @@ from hubbub.events.service import event as event_service
 
 router = APIRouter(tags=["events"])
 
+# Sequence numbers are BIGINTs; a larger ``after`` is a 422 rather than a failed query.
+MAX_SEQ = 2**63 - 1
+
+
+class EventList(BaseModel):
+    data: list[Event]
+    # Pass as ``after`` for the next page; null when the log has nothing more for now.
+    next_after: int | None
+
 
 @router.get("/events")
 async def list_events(
     actor: Reader,
     session: ReadSession,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     type: Annotated[list[str] | None, Query()] = None,
     conversation_id: str | None = None,
-) -> dict[str, list[Event] | int | None]:
+) -> EventList:
     page = await event_service.list(
         session,
         actor.workspace_id,
@@ -31,4 +41,4 @@ async def list_events(
         conversation_id=conversation_id,
         types=type,
     )
-    return {"data": page.events, "next_after": page.next_after}
+    return EventList(data=page.events, next_after=page.next_after)

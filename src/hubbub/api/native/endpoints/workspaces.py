@@ -6,7 +6,8 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel
 
 from hubbub.api.auth import require_workspace
 from hubbub.api.native.deps import Admin, Reader, ReadSession, WriteSession
@@ -24,23 +25,34 @@ from hubbub.workspaces.service import workspace as workspace_service
 router = APIRouter(tags=["workspaces"])
 
 
-def check_instance_admin(request: Request, authorization: str | None) -> None:
+async def require_instance_admin(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """A dependency declared before the session, so an anonymous caller is refused before a
+    write transaction (on SQLite, the write lock) is taken for it."""
     expected: str | None = request.app.state.settings.admin_token
     if not expected:
         raise Forbidden("creating workspaces over HTTP is disabled; use 'hubbub workspace create'")
     scheme, _, token = (authorization or "").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip(), expected):
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        token.strip().encode(), expected.encode()
+    ):
         raise Unauthenticated("the instance admin token is required")
+
+
+InstanceAdmin = Annotated[None, Depends(require_instance_admin)]
+
+
+class KeyList(BaseModel):
+    data: list[AccessKey]
+    # A workspace has few keys: the list is one page, and the field keeps the list shape.
+    next_cursor: str | None = None
 
 
 @router.post("/workspaces", status_code=201)
 async def create_workspace(
-    request: Request,
-    data: WorkspaceCreate,
-    session: WriteSession,
-    authorization: Annotated[str | None, Header()] = None,
+    _: InstanceAdmin, data: WorkspaceCreate, session: WriteSession
 ) -> CreatedWorkspace:
-    check_instance_admin(request, authorization)
     return await workspace_service.create(session, data)
 
 
@@ -51,9 +63,9 @@ async def get_workspace(workspace_id: str, actor: Reader, session: ReadSession) 
 
 
 @router.get("/workspaces/{workspace_id}/keys")
-async def list_keys(workspace_id: str, actor: Admin, session: ReadSession) -> dict[str, list[AccessKey]]:
+async def list_keys(workspace_id: str, actor: Admin, session: ReadSession) -> KeyList:
     require_workspace(actor, workspace_id)
-    return {"data": await workspace_service.list_keys(session, workspace_id)}
+    return KeyList(data=await workspace_service.list_keys(session, workspace_id))
 
 
 @router.post("/workspaces/{workspace_id}/keys", status_code=201)
@@ -65,7 +77,9 @@ async def create_key(
 
 
 @router.delete("/workspaces/{workspace_id}/keys/{key_id}", status_code=204)
-async def revoke_key(workspace_id: str, key_id: str, actor: Admin, session: WriteSession) -> Response:
+async def revoke_key(
+    workspace_id: str, key_id: str, actor: Admin, session: WriteSession
+) -> Response:
     require_workspace(actor, workspace_id)
     await workspace_service.revoke_key(session, workspace_id, key_id)
     return Response(status_code=204)
