@@ -37,6 +37,10 @@ async def revoke(database: Database, workspace_id: str, key_id: str) -> None:
         await workspace_service.revoke_key(session, workspace_id, key_id)
 
 
+def other_char(char: str) -> str:
+    return "b" if char == "a" else "a"
+
+
 async def stored_key_row(database: Database, key_id: str) -> dict[str, Any]:
     async with database.read() as session:
         row = (
@@ -269,7 +273,7 @@ class TestAuthenticate:
     ) -> None:
         key_id, secret = workspace.token.split(".")
         with pytest.raises(Unauthenticated, match="not valid"):
-            await authenticate(database, f"{key_id}.{secret[:-1]}x")
+            await authenticate(database, f"{key_id}.{secret[:-1]}{other_char(secret[-1])}")
         with pytest.raises(Unauthenticated, match="not valid"):
             await authenticate(database, f"{key_id}.{secret}{secret}")
 

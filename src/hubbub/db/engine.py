@@ -9,7 +9,18 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import ColumnElement, Engine, Table, event, func, literal, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    Table,
+    event,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -29,6 +40,8 @@ SQLITE_PRAGMAS = (
 )
 
 _FTS_TERM = re.compile(r"\w+", re.UNICODE)
+# Keys a quoted SQLite JSON path label can name: nothing the JSON text would escape.
+_PATH_SAFE_KEY = re.compile(r'[^"\\\x00-\x1f]*')
 
 
 def _json_dumps(value: Any) -> str:
@@ -52,7 +65,7 @@ class Capabilities:
     def json_text(self, column: Any, key: str) -> ColumnElement[Any]:
         """The string value of ``column[key]`` for a JSON object of strings."""
         if self.name == "sqlite":
-            return func.json_extract(column, "$." + _json_path_key(key))
+            return _sqlite_value_at(column, key)
         return column.op("->>")(key)  # type: ignore[no-any-return]
 
     def json_has_pair(self, column: Any, key: str, value: str) -> ColumnElement[bool]:
@@ -70,12 +83,8 @@ class Capabilities:
     ) -> ColumnElement[bool]:
         """Whether a JSON array of objects holds one whose ``field`` equals ``value``."""
         if self.name == "sqlite":
-            path = "$." + _json_path_key(field)
-            # Only the table and column names (from the schema, never input) are formatted in.
-            return text(  # type: ignore[return-value]
-                f"EXISTS (SELECT 1 FROM json_each({column.table.name}.{column.name}) AS je "  # noqa: S608
-                "WHERE json_extract(je.value, :jpath) = :jvalue)"
-            ).bindparams(jpath=path, jvalue=value)
+            item = func.json_each(column).table_valued("value").alias()
+            return exists().select_from(item).where(_sqlite_value_at(item.c.value, field) == value)
         return column.op("@>")(literal([{field: value}], postgresql.JSONB))  # type: ignore[no-any-return]
 
     def fulltext_query(self, query: str) -> str | None:
@@ -103,8 +112,15 @@ class Capabilities:
         )
 
 
-def _json_path_key(key: str) -> str:
-    return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _sqlite_value_at(document: Any, key: str) -> ColumnElement[Any]:
+    """``document[key]`` on SQLite. Every bound value gets its own parameter, so any number of
+    these combine in one statement."""
+    if _PATH_SAFE_KEY.fullmatch(key):
+        return func.json_extract(document, f'$."{key}"')
+    # A quoted path label is compared with the key as the JSON text spells it, escapes and
+    # all, and cannot hold a double quote: look such keys up among the object's members.
+    member = func.json_each(document).table_valued("key", "value").alias()
+    return select(member.c.value).where(member.c.key == key).scalar_subquery()
 
 
 def capabilities_for(url: str) -> Capabilities:

@@ -37,9 +37,7 @@ class Conn(Protocol):
     ``begin_nested()`` is awaited (``sp = await conn.begin_nested()``) or entered
     (``async with conn.begin_nested():``), as SQLAlchemy's ``AsyncConnection`` allows."""
 
-    async def execute(
-        self, statement: Executable, parameters: Any = None
-    ) -> CursorResult[Any]: ...
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]: ...
 
     def begin_nested(self) -> Any: ...
 

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy import (
-    BindParameter,
     ColumnElement,
     Select,
     Table,
@@ -27,7 +25,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.sql import sqltypes, visitors
 
 from hubbub.db.models import interaction, message
 from hubbub.db.uow import Session
@@ -84,31 +81,6 @@ def _to_message(row: RowMapping) -> Message:
     return Message.model_validate(values)
 
 
-def _isolated(condition: ColumnElement[bool]) -> ColumnElement[bool]:
-    """``condition`` from a capability helper, made safe to combine with others.
-
-    Two flaws of the helpers in ``hubbub.db.engine`` are mended here, both reported for a fix
-    there (after which this function changes nothing):
-
-    - the SQLite helpers bind fixed names (``:jpath``, ``:jvalue``), so two of them in one
-      statement would share one value: each bound parameter is given a unique name;
-    - the PostgreSQL containment helpers bind an already encoded JSON text as JSONB, which the
-      driver encodes again into a JSON *string* that contains no object, so they never match:
-      such text is decoded back, to be encoded once.
-    """
-
-    def mended(element: Any, **_: Any) -> Any:
-        if not isinstance(element, BindParameter):
-            return None
-        value = element.value
-        if isinstance(element.type, sqltypes.JSON) and isinstance(value, str):
-            value = orjson.loads(value)
-        return BindParameter(element.key, value, type_=element.type, unique=True)
-
-    result: ColumnElement[bool] = visitors.replacement_traverse(condition, {}, mended)
-    return result
-
-
 def keyset(table: Table, cursor: Cursor | None, order: Order) -> list[ColumnElement[bool]]:
     """The rows after ``cursor`` in ``order``: a row-value comparison both engines turn into an
     index range bound."""
@@ -150,7 +122,7 @@ class MessageRepository:
                 .where(
                     message.c.workspace_id == workspace_id,
                     message.c.conversation_id == conversation_id,
-                    *[_isolated(caps.json_has_pair(tags, k, v)) for k, v in wanted.items()],
+                    *[caps.json_has_pair(tags, k, v) for k, v in wanted.items()],
                 )
                 .order_by(*ordering(message, "asc"))
                 .limit(1)
@@ -247,20 +219,19 @@ class MessageRepository:
             conditions.append(c.author_id.in_(query.author_ids))
         if query.recipient_values:
             conditions.append(self._recipient(query.recipient_values))
-        conditions += [_isolated(caps.json_has_key(c.tags, key)) for key in query.tag_keys]
-        conditions += [_isolated(caps.json_has_pair(c.tags, k, v)) for k, v in query.tag_pairs]
+        conditions += [caps.json_has_key(c.tags, key) for key in query.tag_keys]
+        conditions += [caps.json_has_pair(c.tags, k, v) for k, v in query.tag_pairs]
         if query.fulltext is not None:
-            conditions.append(_isolated(caps.fulltext_condition(message, query.fulltext)))
+            conditions.append(caps.fulltext_condition(message, query.fulltext))
         return conditions
 
     def _recipient(self, values: list[str]) -> ColumnElement[bool]:
         caps = self.session.caps
         recipients = message.c.recipients
         by_address = [
-            _isolated(caps.json_array_has_object_with(recipients, "value", value))
-            for value in values
+            caps.json_array_has_object_with(recipients, "value", value) for value in values
         ]
-        by_contact = _isolated(caps.json_array_has_object_with(recipients, "contact_id", values[0]))
+        by_contact = caps.json_array_has_object_with(recipients, "contact_id", values[0])
         return or_(*by_address, by_contact)
 
     async def insert_interaction(self, value: Interaction, workspace_id: str) -> None:

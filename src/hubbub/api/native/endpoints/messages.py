@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from hubbub.api.errors import json_response
@@ -34,8 +33,7 @@ from hubbub.messages.schemas import (
 from hubbub.messages.service import message as message_service
 from hubbub.messages.status import Status
 
-# JSONResponse until app.py stops defaulting to ORJSONResponse, which FastAPI 0.165 deprecates.
-router = APIRouter(tags=["messages"], default_response_class=JSONResponse)
+router = APIRouter(tags=["messages"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 OrderQuery = Annotated[Literal["asc", "desc"], Query()]
