@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from hubbub.api.errors import install_error_handlers
 from hubbub.api.limits import BodySizeLimit
-from hubbub.api.native.router import router as native_router
+from hubbub.api.native import router as native_api
 from hubbub.config import Settings
 from hubbub.db.migrate import upgrade
 from hubbub.db.uow import Database
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
-    app.include_router(native_router)
+    native_api.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SECRET_FILE_NAME = "secret.key"
+SECRET_FILE_NAME = "secret.key"  # noqa: S105 (a file name, not a secret)
 
 
 class Settings(BaseSettings):

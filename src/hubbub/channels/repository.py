@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from hubbub.channels.schemas import Channel
 from hubbub.db.models import channel
@@ -19,9 +19,7 @@ class ChannelRepository:
     async def get(self, workspace_id: str, channel_id: str) -> Channel | None:
         row = (
             await self.session.conn.execute(
-                select(channel).where(
-                    channel.c.workspace_id == workspace_id, channel.c.id == channel_id
-                )
+                _GET_CHANNEL, {"workspace_id": workspace_id, "id": channel_id}
             )
         ).one_or_none()
         return None if row is None else Channel.model_validate(row._mapping)
@@ -57,3 +55,9 @@ class ChannelRepository:
             query = query.where(channel.c.platform == platform)
         rows = await self.session.conn.execute(query.order_by(channel.c.created_at, channel.c.id))
         return [Channel.model_validate(row._mapping) for row in rows]
+
+
+# Built once: every message create reads its channel.
+_GET_CHANNEL = select(channel).where(
+    channel.c.workspace_id == bindparam("workspace_id"), channel.c.id == bindparam("id")
+)

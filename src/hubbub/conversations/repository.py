@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     and_,
+    bindparam,
     case,
     delete,
     exists,
@@ -38,10 +39,7 @@ class ConversationRepository:
     async def get(self, workspace_id: str, conversation_id: str) -> Conversation | None:
         row = (
             await self.session.conn.execute(
-                select(conversation).where(
-                    conversation.c.id == conversation_id,
-                    conversation.c.workspace_id == workspace_id,
-                )
+                _GET_CONVERSATION, {"b_id": conversation_id, "b_workspace_id": workspace_id}
             )
         ).one_or_none()
         return None if row is None else Conversation.model_validate(row._mapping)
@@ -152,19 +150,10 @@ class ConversationRepository:
         self, workspace_id: str, conversation_id: str, *, at: datetime, inbound: bool, now: datetime
     ) -> bool:
         """Count a message in one statement; the timestamps never move backwards."""
-        values: dict[str, Any] = {
-            "message_count": conversation.c.message_count + 1,
-            "last_message_at": _latest(conversation.c.last_message_at, at),
-            "updated_at": now,
-        }
-        if inbound:
-            values["last_inbound_at"] = _latest(conversation.c.last_inbound_at, at)
+        statement = _RECORD_INBOUND if inbound else _RECORD_OUTBOUND
         result = await self.session.conn.execute(
-            update(conversation)
-            .where(
-                conversation.c.id == conversation_id, conversation.c.workspace_id == workspace_id
-            )
-            .values(**values)
+            statement,
+            {"b_id": conversation_id, "b_workspace_id": workspace_id, "b_at": at, "b_now": now},
         )
         return bool(result.rowcount)
 
@@ -263,13 +252,8 @@ class ParticipantRepository:
 
     async def contact_ids(self, workspace_id: str, conversation_id: str) -> builtins.list[str]:
         rows = await self.session.conn.execute(
-            select(participant.c.contact_id)
-            .where(
-                participant.c.conversation_id == conversation_id,
-                participant.c.workspace_id == workspace_id,
-                participant.c.role == "contact",
-            )
-            .order_by(participant.c.created_at, participant.c.contact_id)
+            _CONTACT_PARTICIPANT_IDS,
+            {"conversation_id": conversation_id, "workspace_id": workspace_id},
         )
         return list(rows.scalars())
 
@@ -299,7 +283,37 @@ def _has_participant(contact_id: str) -> ColumnElement[bool]:
     )
 
 
-def _latest(column: Any, at: datetime) -> ColumnElement[Any]:
-    """``at`` unless the column already holds a later time."""
-    value = literal(at, column.type)
+def _latest(column: Any, value: Any) -> ColumnElement[Any]:
+    """``value`` unless the column already holds a later time."""
     return case((column.is_(None), value), (column < value, value), else_=column)
+
+
+# Statements on the path of every message create, built once: constructing a SQLAlchemy
+# statement costs more than running it on SQLite.
+# (UPDATE reserves bind names equal to column names, hence the ``b_`` prefix.)
+_BY_ID = and_(
+    conversation.c.id == bindparam("b_id"),
+    conversation.c.workspace_id == bindparam("b_workspace_id"),
+)
+_GET_CONVERSATION = select(conversation).where(_BY_ID)
+_AT = bindparam("b_at", type_=conversation.c.last_message_at.type)
+_COUNTED: dict[str, Any] = {
+    "message_count": conversation.c.message_count + 1,
+    "last_message_at": _latest(conversation.c.last_message_at, _AT),
+    "updated_at": bindparam("b_now", type_=conversation.c.updated_at.type),
+}
+_RECORD_OUTBOUND = update(conversation).where(_BY_ID).values(**_COUNTED)
+_RECORD_INBOUND = (
+    update(conversation)
+    .where(_BY_ID)
+    .values(**_COUNTED, last_inbound_at=_latest(conversation.c.last_inbound_at, _AT))
+)
+_CONTACT_PARTICIPANT_IDS = (
+    select(participant.c.contact_id)
+    .where(
+        participant.c.conversation_id == bindparam("conversation_id"),
+        participant.c.workspace_id == bindparam("workspace_id"),
+        participant.c.role == "contact",
+    )
+    .order_by(participant.c.created_at, participant.c.contact_id)
+)

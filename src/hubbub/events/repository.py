@@ -14,7 +14,7 @@ class EventRepository:
         self.session = session
 
     async def insert(self, values: dict[str, Any]) -> None:
-        await self.session.conn.execute(insert(event).values(**values))
+        await self.session.conn.execute(_INSERT_EVENT, values)
 
     async def insert_many(self, rows: list[dict[str, Any]]) -> None:
         if rows:
@@ -42,3 +42,7 @@ class EventRepository:
             select(func.max(event.c.seq)).where(event.c.workspace_id == workspace_id)
         )
         return int(result.scalar_one_or_none() or 0)
+
+
+# One compiled INSERT reused for every event (``.values(**row)`` would build a new statement).
+_INSERT_EVENT = insert(event)

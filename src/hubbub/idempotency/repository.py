@@ -25,7 +25,9 @@ class IdempotencyRepository:
         result = await self.session.conn.execute(statement)
         return bool(result.rowcount)
 
-    async def get(self, workspace_id: str, key: str) -> Row[tuple[str, int | None, str | None]] | None:
+    async def get(
+        self, workspace_id: str, key: str
+    ) -> Row[tuple[str, int | None, str | None]] | None:
         result = await self.session.conn.execute(
             select(
                 idempotency_key.c.fingerprint,

@@ -13,4 +13,8 @@ class JobRepository:
         self.session = session
 
     async def insert(self, values: dict[str, Any]) -> None:
-        await self.session.conn.execute(insert(job).values(**values))
+        await self.session.conn.execute(_INSERT_JOB, values)
+
+
+# One compiled INSERT reused for every job.
+_INSERT_JOB = insert(job)

@@ -37,8 +37,10 @@ class CursorCodec:
 
     def decode(self, token: str, *, field: str = "cursor") -> Cursor:
         body, _, signature = token.partition(".")
-        if not body or not signature or not verify(
-            self._secret, body.encode(), signature, length=12
+        if (
+            not body
+            or not signature
+            or not verify(self._secret, body.encode(), signature, length=12)
         ):
             raise InvalidCursor("the cursor is malformed or was altered", field=field)
         try:

@@ -1,8 +1,8 @@
-"""The native API under ``/v1``: one router per resource, gathered here."""
+"""The native API under ``/v1``: one router per resource, copied flat onto the app."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from hubbub.api.native.endpoints import (
     channels,
@@ -12,7 +12,13 @@ from hubbub.api.native.endpoints import (
     messages,
     workspaces,
 )
+from hubbub.api.routing import add_routes
 
-router = APIRouter(prefix="/v1")
-for module in (workspaces, channels, contacts, conversations, messages, events):
-    router.include_router(module.router)
+PREFIX = "/v1"
+# Messages first: the busiest routes are matched first.
+MODULES = (messages, conversations, contacts, channels, events, workspaces)
+
+
+def install(app: FastAPI) -> None:
+    for module in MODULES:
+        add_routes(app, module.router, prefix=PREFIX)
