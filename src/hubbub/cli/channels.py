@@ -9,7 +9,15 @@ from rich.table import Table
 
 from hubbub.channels.schemas import PLATFORMS, Channel, ChannelCreate
 from hubbub.channels.service import channel as channel_service
-from hubbub.cli.context import console, open_database, print_json, run, settings_from_env
+from hubbub.cli.context import (
+    check_workspace,
+    console,
+    open_database,
+    print_json,
+    run,
+    settings_from_env,
+    validated,
+)
 
 channel_app = typer.Typer(help="Create and list channels.", no_args_is_help=True)
 
@@ -28,12 +36,11 @@ def create_channel(
     platform's own rules (the WhatsApp window, several recipients only on email) still apply."""
     if platform not in PLATFORMS:
         raise typer.BadParameter(f"choose one of {', '.join(PLATFORMS)}", param_hint="--platform")
-    data = ChannelCreate.model_validate(
-        {"platform": platform, "name": name, "identifier": identifier}
-    )
+    data = validated(ChannelCreate, {"platform": platform, "name": name, "identifier": identifier})
 
     async def main() -> Channel:
         async with open_database(settings_from_env()) as database, database.transaction() as s:
+            await check_workspace(s, workspace)
             return await channel_service.create(s, workspace, data)
 
     channel = run(main)
@@ -51,6 +58,7 @@ def list_channels(
 
     async def main() -> list[Channel]:
         async with open_database(settings_from_env()) as database, database.read() as s:
+            await check_workspace(s, workspace)
             return await channel_service.list(s, workspace)
 
     table = Table("id", "platform", "name", "identifier")

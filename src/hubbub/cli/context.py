@@ -6,18 +6,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import orjson
 import typer
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 
 from hubbub.config import Settings
 from hubbub.db.migrate import upgrade
-from hubbub.db.uow import Database
+from hubbub.db.uow import Database, Session
 from hubbub.errors import HubbubError
+from hubbub.workspaces.service import workspace as workspace_service
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 console = Console()
 err_console = Console(stderr=True)
 
@@ -38,6 +41,21 @@ async def open_database(settings: Settings) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.dispose()
+
+
+def validated(model: type[M], data: dict[str, Any]) -> M:
+    """``data`` as ``model``; invalid input is a usage error naming the field, not a traceback."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or "input"
+        raise typer.BadParameter(f"{field}: {first['msg']}") from error
+
+
+async def check_workspace(session: Session, workspace_id: str) -> None:
+    """Commands take any id from the command line; the API only ever gets existing ones."""
+    await workspace_service.get_or_raise(session, workspace_id)
 
 
 def run(main: Callable[[], Awaitable[T]]) -> T:

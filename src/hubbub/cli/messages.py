@@ -9,7 +9,16 @@ from typing import Annotated
 import typer
 from rich.progress import Progress
 
-from hubbub.cli.context import console, open_database, print_json, run, settings_from_env
+from hubbub.cli.context import (
+    check_workspace,
+    console,
+    open_database,
+    print_json,
+    run,
+    settings_from_env,
+    validated,
+)
+from hubbub.db.uow import Database
 from hubbub.events.schemas import Event
 from hubbub.events.service import event as event_service
 from hubbub.kit.clock import isoformat
@@ -32,19 +41,22 @@ def send(
     """Send a text message to a conversation, or to recipients on a channel."""
     if conversation is None and (channel is None or not to):
         raise typer.BadParameter("give --conversation, or --channel with --to")
-    data = MessageCreate.model_validate(
+    data = validated(
+        MessageCreate,
         {
             "conversation_id": conversation,
             "channel_id": channel,
             "recipients": [{"value": value} for value in to or []] or None,
             "subject": subject,
             "payload": {"type": "text", "text": text},
-        }
+        },
     )
 
     async def main() -> list[Message]:
         sent: list[Message] = []
         async with open_database(settings_from_env()) as database:
+            async with database.read() as s:
+                await check_workspace(s, workspace)
             with Progress(console=console, transient=True, disable=repeat < 50) as progress:
                 task = progress.add_task("sending", total=repeat)
                 for _ in range(repeat):
@@ -76,6 +88,8 @@ def tail(
 
     async def main() -> None:
         async with open_database(settings_from_env()) as database:
+            async with database.read() as s:
+                await check_workspace(s, workspace)
             after = await _start_position(database, workspace, last)
             while True:
                 async with database.read() as s:
@@ -92,13 +106,9 @@ def tail(
         run(main)
 
 
-async def _start_position(database: object, workspace: str, last: int) -> int:
-    from hubbub.db.uow import Database
-
-    assert isinstance(database, Database)
+async def _start_position(database: Database, workspace: str, last: int) -> int:
     async with database.read() as s:
-        newest = await event_service.latest_seq(s, workspace)
-    return max(0, newest - last)
+        return await event_service.position_before_last(s, workspace, last)
 
 
 def _print_event(item: Event) -> None:

@@ -9,6 +9,7 @@ import typer
 import uvicorn
 
 from hubbub.cli.context import console, open_database, run, settings_from_env
+from hubbub.config import Settings
 
 
 def serve(
@@ -52,9 +53,6 @@ def migrate(
     console.print("[green]database is up to date[/]")
 
 
-async def _migrate(settings: object) -> None:
-    from hubbub.config import Settings
-
-    assert isinstance(settings, Settings)
-    async with open_database(settings):
+async def _migrate(settings: Settings) -> None:
+    async with open_database(settings):  # opening migrates
         pass

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from hubbub.cli.context import console, open_database, print_json, run, settings_from_env
+from hubbub.cli.context import (
+    check_workspace,
+    console,
+    open_database,
+    print_json,
+    run,
+    settings_from_env,
+    validated,
+)
 from hubbub.kit.clock import isoformat
 from hubbub.workspaces.schemas import (
-    ALL_SCOPES,
     AccessKeyCreate,
     CreatedWorkspace,
     IssuedKey,
-    Scope,
+    WorkspaceCreate,
 )
 from hubbub.workspaces.service import workspace as workspace_service
 
@@ -28,11 +35,11 @@ WorkspaceOption = Annotated[str, typer.Option("--workspace", help="Workspace id.
 @workspace_app.command("create")
 def create_workspace(name: str, json: JsonFlag = False) -> None:
     """Create a workspace and print its id and a new admin key (shown only once)."""
-    from hubbub.workspaces.schemas import WorkspaceCreate
+    data = validated(WorkspaceCreate, {"name": name})
 
     async def main() -> CreatedWorkspace:
         async with open_database(settings_from_env()) as database, database.transaction() as s:
-            return await workspace_service.create(s, WorkspaceCreate(name=name))
+            return await workspace_service.create(s, data)
 
     created = run(main)
     if json:
@@ -66,19 +73,11 @@ def create_key(
     json: JsonFlag = False,
 ) -> None:
     """Create an access key; the secret is printed only now."""
-    requested = scope or ["read", "write"]
-    unknown = [s for s in requested if s not in ALL_SCOPES]
-    if unknown:
-        raise typer.BadParameter(
-            f"unknown scope {unknown[0]!r}; scopes are read, write or admin", param_hint="--scope"
-        )
-    scopes = [cast(Scope, s) for s in requested]
+    data = validated(AccessKeyCreate, {"name": name, "scopes": scope or ["read", "write"]})
 
     async def main() -> IssuedKey:
         async with open_database(settings_from_env()) as database, database.transaction() as s:
-            return await workspace_service.create_key(
-                s, workspace, AccessKeyCreate(name=name, scopes=scopes)
-            )
+            return await workspace_service.create_key(s, workspace, data)
 
     issued = run(main)
     if json:
@@ -94,6 +93,7 @@ def list_keys(workspace: WorkspaceOption) -> None:
 
     async def main() -> list[tuple[str, str, str, str]]:
         async with open_database(settings_from_env()) as database, database.read() as s:
+            await check_workspace(s, workspace)
             keys = await workspace_service.list_keys(s, workspace)
         return [
             (

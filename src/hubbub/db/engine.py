@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 from sqlalchemy import (
@@ -24,8 +24,10 @@ from sqlalchemy import (
 from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
+
+if TYPE_CHECKING:  # the asyncio extension costs a quarter second to import; SQLite never needs it
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 EngineName = Literal["sqlite", "postgresql"]
 
@@ -158,6 +160,8 @@ def create_sync(url: str, *, pool_size: int = 20) -> Engine:
 
 
 def create_async(url: str, *, pool_size: int = 20) -> AsyncEngine:
+    from sqlalchemy.ext.asyncio import create_async_engine  # only PostgreSQL needs it
+
     return create_async_engine(
         url,
         json_serializer=_json_dumps,

@@ -16,12 +16,14 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from hubbub.db.engine import Capabilities, capabilities_for, create_async, create_sync
+
+if TYPE_CHECKING:  # the asyncio extension costs a quarter second to import; SQLite never needs it
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 
 from hubbub.db.models import event
 from hubbub.db.uow import Session
@@ -37,9 +37,13 @@ class EventRepository:
         rows = await self.session.conn.execute(query.order_by(event.c.seq).limit(limit))
         return [Event.model_validate(row._mapping) for row in rows]
 
-    async def latest_seq(self, workspace_id: str) -> int:
+    async def seq_before_last(self, workspace_id: str, count: int) -> int:
         result = await self.session.conn.execute(
-            select(func.max(event.c.seq)).where(event.c.workspace_id == workspace_id)
+            select(event.c.seq)
+            .where(event.c.workspace_id == workspace_id)
+            .order_by(event.c.seq.desc())
+            .offset(count)
+            .limit(1)
         )
         return int(result.scalar_one_or_none() or 0)
 

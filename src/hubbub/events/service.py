@@ -57,8 +57,10 @@ class EventService:
         next_after = events[-1].seq if len(events) == limit else None
         return EventPage(events=events, next_after=next_after)
 
-    async def latest_seq(self, session: Session, workspace_id: str) -> int:
-        return await EventRepository(session).latest_seq(workspace_id)
+    async def position_before_last(self, session: Session, workspace_id: str, count: int) -> int:
+        """The ``after`` that lists the workspace's last ``count`` events. Sequence numbers are
+        shared by every workspace, so it is not simply the latest minus ``count``."""
+        return await EventRepository(session).seq_before_last(workspace_id, count)
 
 
 event = EventService()

@@ -1,0 +1,93 @@
+"""``hubbub serve`` for real: it starts, answers over HTTP, and a key made by the CLI works."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from pathlib import Path
+
+import httpx
+
+from tests.cli.conftest import HUBBUB, Cli
+
+STARTUP_TIMEOUT = 60.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def last_lines(log: Path) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+
+
+async def wait_until_healthy(
+    client: httpx.AsyncClient, process: asyncio.subprocess.Process, log: Path
+) -> None:
+    deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT
+    while asyncio.get_running_loop().time() < deadline:
+        if process.returncode is not None:
+            raise AssertionError(f"serve exited with {process.returncode}:\n{last_lines(log)}")
+        try:
+            response = await client.get("/healthz")
+        except httpx.TransportError:
+            await asyncio.sleep(0.2)
+            continue
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+        return
+    raise AssertionError(f"serve did not answer /healthz in time:\n{last_lines(log)}")
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is not None:
+        return
+    process.terminate()
+    try:
+        await asyncio.wait_for(process.wait(), 15)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+
+
+async def test_serve_answers_and_accepts_a_key_made_by_the_cli(cli: Cli, tmp_path: Path) -> None:
+    created = await cli.json("workspace", "create", "served")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            str(HUBBUB),
+            "serve",
+            "--port",
+            str(port),
+            env=cli.env,
+            stdout=output,
+            stderr=output,
+        )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=base_url, timeout=10) as client:
+            await wait_until_healthy(client, process, log)
+            headers = {"Authorization": f"Bearer {created['access_key']}"}
+            workspace_id = created["workspace_id"]
+
+            fetched = await client.get(f"/v1/workspaces/{workspace_id}", headers=headers)
+            assert fetched.status_code == 200, fetched.text
+            assert fetched.json()["name"] == "served"
+
+            channel = await client.post(
+                "/v1/channels", json={"platform": "sms", "name": "live"}, headers=headers
+            )
+            assert channel.status_code == 201, channel.text
+            listed = await cli.ok("channel", "list", "--workspace", workspace_id)
+            assert channel.json()["id"] in listed  # the CLI sees what the server wrote
+
+            refused = await client.get(f"/v1/workspaces/{workspace_id}")
+            assert refused.status_code == 401
+            assert refused.json()["error"]["code"] == "unauthenticated"
+    finally:
+        await stop(process)
+    assert process.returncode is not None
