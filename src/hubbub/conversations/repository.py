@@ -23,6 +23,7 @@ from sqlalchemy import (
 
 from hubbub.conversations.schemas import Conversation, Participant
 from hubbub.db.models import channel, contact, conversation, conversation_participant
+from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
 from hubbub.kit.cursors import Cursor, Order
 
@@ -302,8 +303,8 @@ _COUNTED: dict[str, Any] = {
     "last_message_at": _latest(conversation.c.last_message_at, _AT),
     "updated_at": bindparam("b_now", type_=conversation.c.updated_at.type),
 }
-_RECORD_OUTBOUND = update(conversation).where(_BY_ID).values(**_COUNTED)
-_RECORD_INBOUND = (
+_RECORD_OUTBOUND = prepared(update(conversation).where(_BY_ID).values(**_COUNTED))
+_RECORD_INBOUND = prepared(
     update(conversation)
     .where(_BY_ID)
     .values(**_COUNTED, last_inbound_at=_latest(conversation.c.last_inbound_at, _AT))

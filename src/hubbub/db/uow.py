@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable
 
+from hubbub.db import prepared
 from hubbub.db.engine import Capabilities, capabilities_for, create_async, create_sync
 
 if TYPE_CHECKING:  # the asyncio extension costs a quarter second to import; SQLite never needs it
@@ -51,6 +52,8 @@ class SyncConn:
         self.sync_connection = connection
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        if prepared.is_prepared(statement, parameters):
+            return prepared.run(self.sync_connection, statement, parameters)  # type: ignore[arg-type,return-value]
         return self.sync_connection.execute(statement, parameters)
 
     def begin_nested(self) -> _SyncSavepoint:

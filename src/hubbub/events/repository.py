@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from hubbub.db.models import event
+from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
 from hubbub.events.schemas import Event
 
@@ -49,4 +50,4 @@ class EventRepository:
 
 
 # One compiled INSERT reused for every event (``.values(**row)`` would build a new statement).
-_INSERT_EVENT = insert(event)
+_INSERT_EVENT = prepared(insert(event))

@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from hubbub.db.models import job
+from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
 
 
@@ -17,4 +18,4 @@ class JobRepository:
 
 
 # One compiled INSERT reused for every job.
-_INSERT_JOB = insert(job)
+_INSERT_JOB = prepared(insert(job))

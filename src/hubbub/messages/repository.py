@@ -27,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import RowMapping
 
 from hubbub.db.models import interaction, message
+from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
 from hubbub.kit.clock import from_micros
 from hubbub.kit.cursors import Cursor, Order
@@ -58,7 +59,7 @@ class MessageQuery:
     fulltext: str | None = None
 
 
-_INSERT_MESSAGE = insert(message)
+_INSERT_MESSAGE = prepared(insert(message))
 _INSERT_INTERACTION = insert(interaction)
 _GET_MESSAGE = select(message).where(
     message.c.workspace_id == bindparam("workspace_id"), message.c.id == bindparam("message_id")
