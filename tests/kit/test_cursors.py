@@ -47,3 +47,14 @@ class TestTampering:
     def test_garbage_is_rejected(self, token: str) -> None:
         with pytest.raises(InvalidCursor):
             codec.decode(token)
+
+
+class TestOptional:
+    def test_none_and_empty_mean_the_first_page(self) -> None:
+        assert codec.decode_optional(None) is None
+        assert codec.decode_optional("") is None
+        assert codec.encode_optional(None) is None
+
+    def test_a_cursor_round_trips(self) -> None:
+        cursor = Cursor(5, "x", "desc")
+        assert codec.decode_optional(codec.encode_optional(cursor)) == cursor

@@ -35,6 +35,14 @@ class CursorCodec:
         body = b64encode(orjson.dumps([_VERSION, cursor.created_us, cursor.id, cursor.order]))
         return f"{body}.{sign(self._secret, body.encode(), length=12)}"
 
+    def encode_optional(self, cursor: Cursor | None) -> str | None:
+        """The next page's token, or None on the last page."""
+        return None if cursor is None else self.encode(cursor)
+
+    def decode_optional(self, token: str | None, *, field: str = "cursor") -> Cursor | None:
+        """The position a request asks for; None (or empty) means the first page."""
+        return self.decode(token, field=field) if token else None
+
     def decode(self, token: str, *, field: str = "cursor") -> Cursor:
         body, _, signature = token.partition(".")
         if (

@@ -58,12 +58,10 @@ async def list_contacts(
         identifier=identifier,
         tag=tag,
         limit=limit,
-        cursor=cursors.decode(cursor) if cursor else None,
+        cursor=cursors.decode_optional(cursor),
         order=order,
     )
-    return ContactList(
-        data=contacts, next_cursor=None if next_cursor is None else cursors.encode(next_cursor)
-    )
+    return ContactList(data=contacts, next_cursor=cursors.encode_optional(next_cursor))
 
 
 @router.get("/contacts/{contact_id}")

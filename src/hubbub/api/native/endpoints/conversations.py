@@ -71,10 +71,10 @@ async def list_conversations(
         tag=tag,
         participant_id=participant_id,
         limit=limit,
-        cursor=None if cursor is None else cursors.decode(cursor),
+        cursor=cursors.decode_optional(cursor),
         order=order,
     )
-    return ConversationList(data=page, next_cursor=None if after is None else cursors.encode(after))
+    return ConversationList(data=page, next_cursor=cursors.encode_optional(after))
 
 
 @router.get("/conversations/{conversation_id}")

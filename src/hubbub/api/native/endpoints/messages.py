@@ -14,7 +14,6 @@ from hubbub.api.errors import json_response
 from hubbub.api.native.deps import Cursors, Reader, ReadSession, Writer, WriteSession
 from hubbub.idempotency.service import StoredResponse, fingerprint
 from hubbub.idempotency.service import idempotency as idempotency_service
-from hubbub.kit.cursors import Cursor, CursorCodec
 from hubbub.messages.listing import DEFAULT_PAGE, MAX_PAGE
 from hubbub.messages.schemas import (
     Direction,
@@ -50,10 +49,6 @@ class MessagePage(BaseModel):
 class InteractionPage(BaseModel):
     data: list[Interaction]
     next_cursor: str | None
-
-
-def _encode(codec: CursorCodec, cursor: Cursor | None) -> str | None:
-    return None if cursor is None else codec.encode(cursor)
 
 
 @router.post("/messages", status_code=201, response_model=Message)
@@ -141,9 +136,9 @@ async def list_messages(
         filters,
         limit=limit,
         order=order,
-        cursor=cursors.decode(cursor) if cursor else None,
+        cursor=cursors.decode_optional(cursor),
     )
-    return MessagePage(data=messages, next_cursor=_encode(cursors, next_cursor))
+    return MessagePage(data=messages, next_cursor=cursors.encode_optional(next_cursor))
 
 
 @router.get("/messages/{message_id}")
@@ -180,9 +175,9 @@ async def list_interactions(
         message_id,
         limit=limit,
         order=order,
-        cursor=cursors.decode(cursor) if cursor else None,
+        cursor=cursors.decode_optional(cursor),
     )
-    return InteractionPage(data=entries, next_cursor=_encode(cursors, next_cursor))
+    return InteractionPage(data=entries, next_cursor=cursors.encode_optional(next_cursor))
 
 
 @router.post("/messages/{message_id}/interactions", status_code=201)
