@@ -3,15 +3,18 @@ error handlers; the lifespan migrates the database and starts the in-process wor
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from hubbub.api import bird, botpress, channelio, recrubo
 from hubbub.api.errors import install_error_handlers
 from hubbub.api.limits import BodySizeLimit
 from hubbub.api.native import router as native_api
+from hubbub.background import Background, LoopContext, loops_for
 from hubbub.config import Settings
 from hubbub.db.migrate import upgrade
 from hubbub.db.uow import Database
@@ -40,9 +43,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             await upgrade(db)
         app.state.database = db
         tune_garbage_collector()
+        background = Background(
+            loops_for(settings, serving=True), LoopContext(db, settings, asyncio.Event())
+        )
+        background.start()
         try:
             yield
         finally:
+            await background.stop()
             if owns_database:
                 await db.dispose()
 
@@ -58,6 +66,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         app.state.database = database
     install_error_handlers(app)
     native_api.install(app)
+    for dialect in (botpress, bird, recrubo, channelio):
+        dialect.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)

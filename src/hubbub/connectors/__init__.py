@@ -1,0 +1,1 @@
+"""Channel connectors: one protocol (``base.Connector``) per provider family."""

@@ -1,0 +1,1 @@
+"""The delivery runner: claims due jobs from the outbox, runs them, retries with backoff."""

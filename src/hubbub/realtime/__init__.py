@@ -1,0 +1,1 @@
+"""Realtime fan-out of the event log to Server-Sent Events subscribers."""

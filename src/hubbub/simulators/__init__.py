@@ -1,0 +1,1 @@
+"""Simulators of provider HTTP APIs (Twilio, WhatsApp Cloud) for tests and demos."""

@@ -1,0 +1,1 @@
+"""Message templates: named, localised components with {{n}} placeholders."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks: subscriptions per workspace, signed deliveries of the event log."""
