@@ -4,14 +4,14 @@ inside it and never commit; side effects registered with ``after_commit`` run on
 SQLite runs on the event loop's own thread. A small SQLite statement takes tens of
 microseconds, while handing each one to a driver thread (aiosqlite) cost several times that in
 thread hops and made every write transaction ten times slower (measured: 620 against 5,000
-transactions/s). Writers take turns on one connection under an asyncio lock, so nothing waits
-on SQLite's file lock inside the loop except another process's write (bounded by
-``busy_timeout``). PostgreSQL uses asyncpg through SQLAlchemy's asyncio extension.
+transactions/s). Writers take turns under an asyncio lock and the writers that queue up share
+one transaction and one COMMIT (``group_commit``), so nothing waits on SQLite's file lock
+inside the loop except another process's write (bounded by ``busy_timeout``). PostgreSQL uses
+asyncpg through SQLAlchemy's asyncio extension.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -22,6 +22,7 @@ from sqlalchemy import Connection, CursorResult, Engine, Executable
 
 from hubbub.db import prepared
 from hubbub.db.engine import Capabilities, capabilities_for, create_async, create_sync
+from hubbub.db.group_commit import GroupCommitWriter
 
 if TYPE_CHECKING:  # the asyncio extension costs a quarter second to import; SQLite never needs it
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -125,7 +126,7 @@ class Database:
             self.sync_engine = create_sync(url, pool_size=pool_size)
         else:
             self.async_engine = create_async(url, pool_size=pool_size)
-        self._write_lock = asyncio.Lock() if self.caps.single_writer else None
+        self.writer = GroupCommitWriter(self.sync_engine) if self.sync_engine is not None else None
 
     async def dispose(self) -> None:
         if self.sync_engine is not None:
@@ -136,13 +137,14 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
         """A write transaction: committed when the block ends, rolled back on error."""
-        if self._write_lock is None:
+        if self.writer is None:
             async with self._run_async(commit=True) as session:
                 yield session
         else:
-            async with self._write_lock:
-                with self._run_sync("BEGIN IMMEDIATE", commit=True) as session:
-                    yield session
+            # SQLite: a turn in a shared transaction, committed with its group (group_commit).
+            async with self.writer.unit() as connection:
+                session = Session(conn=SyncConn(connection), caps=self.caps)
+                yield session
         session.run_after_commit()
 
     @contextlib.asynccontextmanager

@@ -1,0 +1,128 @@
+"""Group commit on SQLite: concurrent write transactions share one COMMIT, yet each one
+behaves as if it were alone — a failing writer rolls back only its own changes, nothing is
+visible before the COMMIT, and a writer's block returns only once its changes are durable."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from hubbub.db.group_commit import GroupCommitWriter
+from hubbub.db.migrate import upgrade
+from hubbub.db.models import workspace
+from hubbub.db.uow import Database
+from tests.db.rows import insert_workspace
+from tests.db.test_uow import Boom, workspace_exists
+
+
+@pytest.fixture
+async def sqlite(tmp_path: Path) -> Database:
+    # A database of its own: commits are counted, so no other test may write meanwhile.
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'group.db'}")
+    await upgrade(database)
+    return database
+
+
+def writer_of(database: Database) -> GroupCommitWriter:
+    assert database.writer is not None
+    return database.writer
+
+
+async def write_one(database: Database, *, fail: bool = False) -> str:
+    async with database.transaction() as session:
+        workspace_id = await insert_workspace(session)
+        if fail:
+            raise Boom
+    return workspace_id
+
+
+async def count_workspaces(database: Database) -> int:
+    async with database.read() as session:
+        result = await session.conn.execute(select(func.count()).select_from(workspace))
+        return int(result.scalar_one())
+
+
+async def test_concurrent_writers_share_commits(sqlite: Database) -> None:
+    before = writer_of(sqlite).commits
+    created = await asyncio.gather(*(write_one(sqlite) for _ in range(40)))
+    assert len(set(created)) == 40
+    assert await count_workspaces(sqlite) == 40
+    commits = writer_of(sqlite).commits - before
+    assert 1 <= commits < 40
+
+
+async def test_a_lone_writer_commits_before_its_block_returns(sqlite: Database) -> None:
+    before = writer_of(sqlite).commits
+    workspace_id = await write_one(sqlite)
+    assert writer_of(sqlite).commits == before + 1
+    assert await workspace_exists(sqlite, workspace_id)
+
+
+async def test_a_failing_writer_rolls_back_alone(sqlite: Database) -> None:
+    results = await asyncio.gather(
+        *(write_one(sqlite, fail=index % 3 == 0) for index in range(12)), return_exceptions=True
+    )
+    failed = [result for result in results if isinstance(result, Boom)]
+    written = [result for result in results if isinstance(result, str)]
+    assert len(failed) == 4
+    assert len(written) == 8
+    assert await count_workspaces(sqlite) == 8
+    for workspace_id in written:
+        assert await workspace_exists(sqlite, workspace_id)
+
+
+async def test_a_writer_leaving_its_own_savepoint_open_does_not_spoil_the_group(
+    sqlite: Database,
+) -> None:
+    async def fail_inside_savepoint() -> None:
+        async with sqlite.transaction() as session:
+            await session.conn.begin_nested()
+            await insert_workspace(session)
+            raise Boom
+
+    results = await asyncio.gather(
+        write_one(sqlite), fail_inside_savepoint(), write_one(sqlite), return_exceptions=True
+    )
+    assert isinstance(results[1], Boom)
+    assert await count_workspaces(sqlite) == 2
+
+
+async def test_nothing_is_visible_before_the_group_commits(sqlite: Database) -> None:
+    seen_inside: list[bool] = []
+
+    async def write_and_look() -> None:
+        async with sqlite.transaction() as session:
+            workspace_id = await insert_workspace(session)
+            seen_inside.append(await workspace_exists(sqlite, workspace_id))
+
+    await asyncio.gather(write_and_look(), write_and_look())
+    assert seen_inside == [False, False]
+    assert await count_workspaces(sqlite) == 2
+
+
+async def test_after_commit_callbacks_run_once_the_group_committed(sqlite: Database) -> None:
+    observed: list[bool] = []
+
+    async def write_with_callback() -> None:
+        async with sqlite.transaction() as session:
+            workspace_id = await insert_workspace(session)
+            session.after_commit(lambda: observed.append(True))
+        # The callback ran before the block returned, and the row is durable by then.
+        assert observed
+        assert await workspace_exists(sqlite, workspace_id)
+
+    await asyncio.gather(*(write_with_callback() for _ in range(5)))
+    assert len(observed) == 5
+
+
+async def test_a_cancelled_writer_does_not_cancel_the_others(sqlite: Database) -> None:
+    tasks = [asyncio.create_task(write_one(sqlite)) for _ in range(6)]
+    await asyncio.sleep(0)  # every writer has run its turn; the COMMIT is pending
+    tasks[0].cancel()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert all(isinstance(result, str) for result in results[1:])
+    # The cancelled writer's turn was already done: its row commits with the group.
+    assert await count_workspaces(sqlite) == 6
