@@ -6,6 +6,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from hubbub.channels.schemas import Channel
 from hubbub.db.models import channel
+from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
 
 
@@ -58,6 +59,8 @@ class ChannelRepository:
 
 
 # Built once: every message create reads its channel.
-_GET_CHANNEL = select(channel).where(
-    channel.c.workspace_id == bindparam("workspace_id"), channel.c.id == bindparam("id")
+_GET_CHANNEL = prepared(
+    select(channel).where(
+        channel.c.workspace_id == bindparam("workspace_id"), channel.c.id == bindparam("id")
+    )
 )

@@ -296,7 +296,7 @@ _BY_ID = and_(
     conversation.c.id == bindparam("b_id"),
     conversation.c.workspace_id == bindparam("b_workspace_id"),
 )
-_GET_CONVERSATION = select(conversation).where(_BY_ID)
+_GET_CONVERSATION = prepared(select(conversation).where(_BY_ID))
 _AT = bindparam("b_at", type_=conversation.c.last_message_at.type)
 _COUNTED: dict[str, Any] = {
     "message_count": conversation.c.message_count + 1,
@@ -309,7 +309,7 @@ _RECORD_INBOUND = prepared(
     .where(_BY_ID)
     .values(**_COUNTED, last_inbound_at=_latest(conversation.c.last_inbound_at, _AT))
 )
-_CONTACT_PARTICIPANT_IDS = (
+_CONTACT_PARTICIPANT_IDS = prepared(
     select(participant.c.contact_id)
     .where(
         participant.c.conversation_id == bindparam("conversation_id"),
