@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from hubbub.api.native import fast_create
 from hubbub.api.native.endpoints import (
     channels,
     contacts,
@@ -22,3 +23,4 @@ MODULES = (messages, conversations, contacts, channels, events, workspaces)
 def install(app: FastAPI) -> None:
     for module in MODULES:
         add_routes(app, module.router, prefix=PREFIX)
+    fast_create.install(app)
