@@ -1,0 +1,95 @@
+"""Every Channel.io behaviour the vendor does not document, in one place.
+
+The reference (section B) marks these [INF]: we pick a default and keep it easy to change. Each
+constant names where it is used; nothing else in the dialect hard-codes a guess.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from hubbub.conversations.schemas import ConversationStatus
+from hubbub.messages.schemas import AuthorType
+from hubbub.messages.status import Status
+
+PREFIX: Final = "/compat/channelio/open/v5"
+# Error bodies are not documented; B.6 suggests {"type", "status", "errors": [{"message"}]}.
+ERROR_PATH_PREFIX: Final = "/compat/channelio"
+
+# Users are core contacts; ``memberId`` is their identifier under this key (keys are stored
+# lower-case, so ``memberId`` becomes ``memberid``).
+MEMBER_ID_KEY: Final = "memberid"
+# ``@<memberId>`` in a user path names the user by member id instead of by user id.
+MEMBER_REF_PREFIX: Final = "@"
+# A Channel.io user tag is a core contact tag with this value (core tags are a map).
+USER_TAG_VALUE: Final = "1"
+# User fields outside ``profile`` are kept as contact attributes under these names.
+USER_FIELD_ATTRIBUTES: Final = {
+    "language": "channelio.language",
+    "unsubscribeEmail": "channelio.unsubscribeEmail",
+    "unsubscribeTexting": "channelio.unsubscribeTexting",
+}
+
+# UserChat ``description`` (the only field PATCH may change) is a conversation attribute, not
+# the subject: the subject is a message-level idea (e-mail) that Channel.io calls ``title``.
+DESCRIPTION_ATTRIBUTE: Final = "description"
+# A snooze's end (``expiresAt``) and its start; nothing wakes the chat up by itself.
+SNOOZED_UNTIL_ATTRIBUTE: Final = "channelio.snoozedUntil"
+SNOOZED_AT_ATTRIBUTE: Final = "channelio.snoozedAt"
+CLOSED_AT_ATTRIBUTE: Final = "channelio.closedAt"
+OPENED_AT_ATTRIBUTE: Final = "channelio.openedAt"
+
+STATE_TO_STATUS: Final[dict[str, ConversationStatus]] = {
+    "opened": "open",
+    "closed": "closed",
+    "snoozed": "snoozed",
+}
+STATUS_TO_STATE: Final[dict[ConversationStatus, str]] = {
+    status: state for state, status in STATE_TO_STATUS.items()
+}
+# Documented states with no core counterpart: a filter on them matches no chat.
+STATES_WITHOUT_CHATS: Final = frozenset({"queued", "initial", "missed"})
+# The default of ``GET /user-chats``'s ``state`` (documented).
+DEFAULT_STATE: Final = "opened"
+
+# Paging (documented): limit 1..500, default 25. ``both`` is documented but its meaning is not;
+# it is refused with a 422 rather than guessed.
+DEFAULT_LIMIT: Final = 25
+MAX_LIMIT: Final = 500
+
+# Messages written through this API are the bot's: ``botName`` or this name when absent.
+DEFAULT_BOT_NAME: Final = "Bot"
+PERSON_TYPES: Final[dict[AuthorType, str]] = {
+    "contact": "user",
+    "agent": "manager",
+    "bot": "bot",
+    "system": "bot",
+}
+# Core delivery status -> Channel.io message ``state`` (sending | sent | failed | removed).
+STATUS_TO_MESSAGE_STATE: Final[dict[Status, str]] = {
+    "scheduled": "sending",
+    "accepted": "sending",
+    "sending": "sending",
+    "sent": "sent",
+    "delivered": "sent",
+    "read": "sent",
+    "failed": "failed",
+    "rejected": "failed",
+    "canceled": "failed",
+    "deleted": "removed",
+}
+# What Channel.io-only message parts (options, button colours, non-web actions, web page
+# extras) travel in: one message tag holding compact JSON.
+EXTRAS_TAG: Final = "channelio.extras"
+# ``requestId`` is the core idempotency key, scoped to the chat: the same requestId in two
+# chats is two messages. It is also stored as the message's ``reference``.
+REQUEST_ID_KEY_PREFIX: Final = "channelio:"
+MAX_REQUEST_ID: Final = 200
+# Channel.io files name an object store ``bucket`` + ``key``; the core stores a URL, so a
+# Channel.io file is kept as ``channelio-file://<bucket>/<key>?<other fields>``.
+FILE_URL_SCHEME: Final = "channelio-file"
+
+# Creates answer 200 (the swagger declares only ``default`` responses); deletes answer an
+# empty 200.
+CREATE_STATUS: Final = 200
+DELETE_STATUS: Final = 200

@@ -1,0 +1,28 @@
+"""Who is calling: Channel.io sends ``x-access-key`` + ``x-access-secret``, the two halves of a
+Hubbub key ``<key id>.<secret>``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hubbub.api.auth import authenticate, require_scope, token_from_key_pair
+from hubbub.api.deps import get_database
+from hubbub.workspaces.schemas import Actor
+
+
+async def get_actor(request: Request) -> Actor:
+    return await authenticate(get_database(request), token_from_key_pair(request))
+
+
+async def get_reader(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+    return require_scope(actor, "read")
+
+
+async def get_writer(actor: Annotated[Actor, Depends(get_actor)]) -> Actor:
+    return require_scope(actor, "write")
+
+
+Reader = Annotated[Actor, Depends(get_reader)]
+Writer = Annotated[Actor, Depends(get_writer)]

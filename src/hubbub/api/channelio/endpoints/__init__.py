@@ -1,0 +1,1 @@
+"""Channel.io open API v5 endpoints, one module per resource."""

@@ -1,0 +1,228 @@
+"""User chats = core conversations. A chat's user is its contact participant; Channel.io's
+``opened``/``closed``/``snoozed`` are the core's ``open``/``closed``/``snoozed``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from hubbub.api.channelio import defaults, views
+from hubbub.api.channelio.deps import Reader, Writer
+from hubbub.api.channelio.errors import build
+from hubbub.api.channelio.lookup import chat_user, find_chat, find_user
+from hubbub.api.channelio.paging import SortOrder, decode_since, links, read_order
+from hubbub.api.channelio.schemas import UserChatUpdate
+from hubbub.api.deps import Cursors, ReadSession, WriteSession
+from hubbub.api.errors import json_response
+from hubbub.conversations.schemas import (
+    Conversation,
+    ConversationCreate,
+    ConversationStatus,
+    ConversationUpdate,
+)
+from hubbub.conversations.service import conversation as conversation_service
+from hubbub.db.uow import Session
+from hubbub.errors import UnprocessableEntity
+from hubbub.kit.clock import to_micros, to_millis, utcnow
+from hubbub.kit.cursors import Cursor, CursorCodec
+
+router = APIRouter(tags=["channelio"])
+
+ChatState = Literal["opened", "closed", "snoozed", "queued", "initial", "missed"]
+Limit = Annotated[int, Query(ge=1, le=defaults.MAX_LIMIT)]
+Since = Annotated[str | None, Query(max_length=1000)]
+# Documented as required on close / open / snooze; Hubbub records no bot action with it.
+BotName = Annotated[str, Query(alias="botName", min_length=1, max_length=200)]
+
+
+@router.get("/user-chats")
+async def list_user_chats(
+    actor: Reader,
+    session: ReadSession,
+    cursors: Cursors,
+    state: ChatState = defaults.DEFAULT_STATE,
+    sort_order: Annotated[SortOrder, Query(alias="sortOrder")] = "desc",
+    since: Since = None,
+    limit: Limit = defaults.DEFAULT_LIMIT,
+) -> Response:
+    status = defaults.STATE_TO_STATUS.get(state)
+    return await _chat_page(
+        session,
+        actor.workspace_id,
+        cursors,
+        sort_order,
+        since,
+        limit,
+        status=status,
+        none=status is None,
+    )
+
+
+@router.get("/users/{user_id}/user-chats")
+async def list_user_chats_of_user(
+    user_id: str,
+    actor: Reader,
+    session: ReadSession,
+    cursors: Cursors,
+    sort_order: Annotated[SortOrder, Query(alias="sortOrder")],
+    since: Since = None,
+    limit: Limit = defaults.DEFAULT_LIMIT,
+) -> Response:
+    found = await find_user(session, actor.workspace_id, user_id)
+    return await _chat_page(
+        session, actor.workspace_id, cursors, sort_order, since, limit, participant_id=found.id
+    )
+
+
+@router.post("/users/{user_id}/user-chats")
+async def create_user_chat(user_id: str, actor: Writer, session: WriteSession) -> Response:
+    found = await find_user(session, actor.workspace_id, user_id)
+    data = ConversationCreate(
+        participant_ids=[found.id],
+        attributes={defaults.OPENED_AT_ATTRIBUTE: to_millis(utcnow())},
+    )
+    created = await conversation_service.create(session, actor.workspace_id, data)
+    body = {"userChat": views.user_chat(created, found.id), "user": views.user(found)}
+    return json_response(body, defaults.CREATE_STATUS)
+
+
+@router.get("/user-chats/{user_chat_id}")
+async def get_user_chat(user_chat_id: str, actor: Reader, session: ReadSession) -> Response:
+    found = await find_chat(session, actor.workspace_id, user_chat_id)
+    return await _chat_view(session, actor.workspace_id, found)
+
+
+@router.patch("/user-chats/{user_chat_id}")
+async def update_user_chat(
+    user_chat_id: str, data: UserChatUpdate, actor: Writer, session: WriteSession
+) -> Response:
+    found = await find_chat(session, actor.workspace_id, user_chat_id)
+    attributes = {**found.attributes, defaults.DESCRIPTION_ATTRIBUTE: data.description}
+    if data.description is None:
+        attributes.pop(defaults.DESCRIPTION_ATTRIBUTE)
+    return await _change(session, actor.workspace_id, found, attributes=attributes)
+
+
+@router.patch("/user-chats/{user_chat_id}/close")
+async def close_user_chat(
+    user_chat_id: str, bot_name: BotName, actor: Writer, session: WriteSession
+) -> Response:
+    found = await find_chat(session, actor.workspace_id, user_chat_id)
+    stamps = {defaults.CLOSED_AT_ATTRIBUTE: to_millis(utcnow())}
+    return await _move(session, actor.workspace_id, found, "closed", stamps)
+
+
+@router.put("/user-chats/{user_chat_id}/open")
+async def open_user_chat(
+    user_chat_id: str, bot_name: BotName, actor: Writer, session: WriteSession
+) -> Response:
+    found = await find_chat(session, actor.workspace_id, user_chat_id)
+    stamps = {defaults.OPENED_AT_ATTRIBUTE: to_millis(utcnow())}
+    return await _move(session, actor.workspace_id, found, "open", stamps)
+
+
+@router.put("/user-chats/{user_chat_id}/snooze")
+async def snooze_user_chat(
+    user_chat_id: str,
+    duration: Annotated[timedelta, Query(description="ISO 8601, e.g. PT23H50M")],
+    bot_name: BotName,
+    actor: Writer,
+    session: WriteSession,
+) -> Response:
+    if duration <= timedelta(0):
+        raise UnprocessableEntity("duration must be positive", field="duration")
+    found = await find_chat(session, actor.workspace_id, user_chat_id)
+    now = utcnow()
+    stamps = {
+        defaults.SNOOZED_AT_ATTRIBUTE: to_millis(now),
+        defaults.SNOOZED_UNTIL_ATTRIBUTE: to_millis(now + duration),
+    }
+    return await _move(session, actor.workspace_id, found, "snoozed", stamps)
+
+
+@router.delete("/user-chats/{user_chat_id}")
+async def delete_user_chat(user_chat_id: str, actor: Writer, session: WriteSession) -> Response:
+    await conversation_service.delete(session, actor.workspace_id, user_chat_id)
+    return Response(status_code=defaults.DELETE_STATUS)
+
+
+async def _move(
+    session: Session,
+    workspace_id: str,
+    found: Conversation,
+    status: ConversationStatus,
+    stamps: dict[str, int],
+) -> Response:
+    attributes = {**found.attributes, **stamps}
+    if status != "snoozed":
+        attributes.pop(defaults.SNOOZED_UNTIL_ATTRIBUTE, None)
+    return await _change(session, workspace_id, found, status=status, attributes=attributes)
+
+
+async def _change(
+    session: Session, workspace_id: str, found: Conversation, **fields: Any
+) -> Response:
+    data = build(ConversationUpdate, **fields)
+    updated = await conversation_service.update(session, workspace_id, found.id, data)
+    return await _chat_view(session, workspace_id, updated)
+
+
+async def _chat_view(session: Session, workspace_id: str, found: Conversation) -> Response:
+    user = await chat_user(session, workspace_id, found)
+    body: dict[str, Any] = {
+        "userChat": views.user_chat(found, None if user is None else user.id),
+        "chatTags": [],
+    }
+    if user is not None:
+        body["user"] = views.user(user)
+    return json_response(body, 200)
+
+
+async def _chat_page(
+    session: Session,
+    workspace_id: str,
+    cursors: CursorCodec,
+    sort_order: SortOrder,
+    since: str | None,
+    limit: int,
+    *,
+    status: ConversationStatus | None = None,
+    participant_id: str | None = None,
+    none: bool = False,
+) -> Response:
+    """One page of chats with their users; ``none`` answers an empty page (a state the core
+    has no chats in)."""
+    cursor = decode_since(cursors, since)
+    order = read_order(sort_order, cursor)
+    chats: list[Conversation] = []
+    after: Cursor | None = None
+    if not none:
+        chats, after = await conversation_service.list(
+            session,
+            workspace_id,
+            status=status,
+            participant_id=participant_id,
+            limit=limit,
+            cursor=cursor,
+            order=order,
+        )
+    first = chats[0] if chats else None
+    position = None if first is None else Cursor(to_micros(first.created_at), first.id, order)
+    rendered, users = [], {}
+    for chat in chats:
+        user = await chat_user(session, workspace_id, chat)
+        rendered.append(views.user_chat(chat, None if user is None else user.id))
+        if user is not None:
+            users[user.id] = views.user(user)
+    body: dict[str, Any] = {
+        "userChats": rendered,
+        "users": list(users.values()),
+        "messages": [],
+        "sessions": [],
+        "managers": [],
+        "chatTags": [],
+    }
+    body.update(links(cursors, first=position, after=after, since=cursor))
+    return json_response(body, 200)
