@@ -1,0 +1,1 @@
+"""The dialect's routes, one module per resource."""

@@ -1,0 +1,94 @@
+"""Messages: create (incoming when an integration calls, else outgoing), get-or-create by tags,
+get, update, list (newest first) and delete."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from hubbub.api.botpress import mapping, query
+from hubbub.api.botpress.deps import BotReader, BotWriter
+from hubbub.api.botpress.schemas import MessageCreateBody, MessageGetOrCreateBody, MessageUpdateBody
+from hubbub.api.deps import Cursors, ReadSession, WriteSession
+from hubbub.api.errors import json_response
+from hubbub.contacts.service import contact as contact_service
+from hubbub.db.uow import Session
+from hubbub.errors import NotFound
+from hubbub.messages.schemas import MessageFilter
+from hubbub.messages.service import message as message_service
+
+router = APIRouter()
+
+# Botpress's date bounds are inclusive, the core's exclusive.
+_STEP = timedelta(microseconds=1)
+
+
+async def require_user(session: Session, workspace_id: str, user_id: str) -> None:
+    if await contact_service.get(session, workspace_id, user_id) is None:
+        raise NotFound("user", user_id)
+
+
+@router.post("/messages", status_code=201)
+async def create_message(
+    body: MessageCreateBody, caller: BotWriter, session: WriteSession
+) -> Response:
+    await require_user(session, caller.workspace_id, body.userId)
+    data = mapping.message_create(body, incoming=caller.is_integration)
+    created = await message_service.create(session, caller.workspace_id, data)
+    return json_response({"message": mapping.message_out(created)}, 201)
+
+
+@router.post("/messages/get-or-create")
+async def get_or_create_message(
+    body: MessageGetOrCreateBody, caller: BotWriter, session: WriteSession
+) -> Response:
+    await require_user(session, caller.workspace_id, body.userId)
+    data = mapping.message_get_or_create(body, incoming=caller.is_integration)
+    found, created = await message_service.get_or_create(session, caller.workspace_id, data)
+    return json_response({"message": mapping.message_out(found), "meta": {"created": created}}, 200)
+
+
+@router.get("/messages/{message_id}")
+async def get_message(message_id: str, caller: BotReader, session: ReadSession) -> Response:
+    found = await message_service.get_or_raise(session, caller.workspace_id, message_id)
+    return json_response({"message": mapping.message_out(found)}, 200)
+
+
+@router.put("/messages/{message_id}")
+async def update_message(
+    message_id: str, body: MessageUpdateBody, caller: BotWriter, session: WriteSession
+) -> Response:
+    current = await message_service.get_or_raise(session, caller.workspace_id, message_id)
+    data = mapping.message_update(current, body)
+    updated = await message_service.update(session, caller.workspace_id, message_id, data)
+    return json_response({"message": mapping.message_out(updated)}, 200)
+
+
+@router.get("/messages")
+async def list_messages(
+    request: Request, caller: BotReader, session: ReadSession, cursors: Cursors
+) -> Response:
+    page = query.page(request, cursors)
+    after, before = query.date_range(request)
+    filters = MessageFilter(
+        conversation_id=query.text(request, "conversationId"),
+        tags=[f"{key}={value}" for key, value in query.tags(request).items()],
+        created_after=None if after is None else after - _STEP,
+        created_before=None if before is None else before + _STEP,
+    )
+    found, cursor = await message_service.list(
+        session, caller.workspace_id, filters, limit=page.size, order="desc", cursor=page.cursor
+    )
+    body: dict[str, Any] = {
+        "messages": [mapping.message_out(message) for message in found],
+        "meta": query.meta(cursors, cursor),
+    }
+    return json_response(body, 200)
+
+
+@router.delete("/messages/{message_id}")
+async def delete_message(message_id: str, caller: BotWriter, session: WriteSession) -> Response:
+    await message_service.delete(session, caller.workspace_id, message_id)
+    return json_response({}, 200)
