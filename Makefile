@@ -22,13 +22,19 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.synced ## Create the virtual environment from the lock file
 
+# The real @botpress/client the Botpress dialect is tested with (tests/api/botpress/test_node_client.py).
+BOTPRESS_CLIENT := tests/botpress_client
+$(BOTPRESS_CLIENT)/node_modules: $(BOTPRESS_CLIENT)/package-lock.json
+	npm ci --prefix $(BOTPRESS_CLIENT) --no-audit --no-fund
+	@touch $@
+
 run: install ## Serve Hubbub on the embedded default (SQLite under ./hubbub-data/)
 	$(BIN)/hubbub serve
 
-test: install ## Run the whole suite (SQLite, and PostgreSQL when HUBBUB_TEST_POSTGRES=1)
+test: install $(BOTPRESS_CLIENT)/node_modules ## Run the whole suite (SQLite, and PostgreSQL when HUBBUB_TEST_POSTGRES=1)
 	$(BIN)/pytest -q
 
-test-all: install ## Run the whole suite on SQLite and PostgreSQL
+test-all: install $(BOTPRESS_CLIENT)/node_modules ## Run the whole suite on SQLite and PostgreSQL
 	HUBBUB_TEST_POSTGRES=1 $(BIN)/pytest -q
 
 check: install ## Lint, format check, strict typing and the architecture contracts

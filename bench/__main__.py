@@ -11,9 +11,13 @@ from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
+import orjson
+
 from bench import report, scenarios
+from bench.delivery import delivery
 from bench.seed import SeedPlan, search_words, seed_conversation
 from bench.server import Engine, running_server
+from bench.webhooks import webhook_fanout
 
 ENGINES: tuple[Engine, ...] = ("sqlite", "postgresql")
 CONCURRENCY = (1, 32)
@@ -86,6 +90,12 @@ async def bench_engine(engine: Engine, config: Config) -> report.EngineResults:
         )
         log(f"{engine}: search")
         found = await scenarios.search(server, seeded.search_words, repetitions=config.repetitions)
+    log(f"{engine}: delivery and webhooks, on a fresh server with its worker")
+    async with running_server(engine, worker=True) as server:
+        sent = await delivery(server, seconds=config.seconds)
+        fanout = await webhook_fanout(server, seconds=config.seconds)
+    log(f"{engine}: delivery {orjson.dumps(sent).decode()}")
+    log(f"{engine}: webhooks {orjson.dumps(fanout).decode()}")
     return report.EngineResults(
         engine=engine,
         settings={**report.environment(), **asdict(config)},
@@ -94,6 +104,7 @@ async def bench_engine(engine: Engine, config: Config) -> report.EngineResults:
         seed={"count": seeded.count, "seconds": seeded.seconds, "rate_per_s": seeded.rate},
         paging=paging,
         search=found,
+        delivery={"sandbox": sent, "webhooks": fanout},
     )
 
 

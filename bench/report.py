@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class EngineResults:
     seed: dict[str, Any]
     paging: dict[str, Any]
     search: dict[str, dict[str, Any]]
+    delivery: dict[str, Any] = field(default_factory=dict)
 
 
 def build_rows(results: EngineResults) -> list[Row]:
@@ -156,6 +157,7 @@ def write_json(results: EngineResults, rows: list[Row]) -> Path:
             word: {**found, "timing": found["timing"].summary()}
             for word, found in results.search.items()
         },
+        "delivery": results.delivery,
         "targets": [
             {
                 "check": row.label.strip(),

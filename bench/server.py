@@ -63,9 +63,12 @@ def hubbub_executable() -> str:
 
 
 @contextlib.asynccontextmanager
-async def running_server(engine: Engine) -> AsyncIterator[Server]:
+async def running_server(engine: Engine, *, worker: bool = False) -> AsyncIterator[Server]:
+    """A fresh server on a fresh database. Without ``worker`` it serves the API alone, so the
+    API scenarios measure the API and not the delivery runner competing for the same core."""
     data_dir = Path(tempfile.mkdtemp(prefix=f"hubbub-bench-{engine}-"))
     env = {**os.environ, "HUBBUB_DATA_DIR": str(data_dir)}
+    env["HUBBUB_RUN_WORKER"] = "true" if worker else "false"
     env.pop("HUBBUB_DATABASE_URL", None)
     database_name: str | None = None
     try:

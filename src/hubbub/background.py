@@ -14,6 +14,11 @@ from dataclasses import dataclass
 
 from hubbub.config import Settings
 from hubbub.db.uow import Database
+from hubbub.delivery.email_inbound import run_smtp_listener
+from hubbub.delivery.runner import worker_loop as delivery_worker_loop
+from hubbub.realtime.hub import run_realtime_hub
+from hubbub.realtime.relay import run_relay
+from hubbub.webhooks.sender import run_webhook_sender
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +46,14 @@ class BackgroundLoop:
 WORKER_LOOPS: list[BackgroundLoop] = []
 # Loops every API process needs whatever its worker setting (e.g. feeding its SSE streams).
 API_LOOPS: list[BackgroundLoop] = []
+
+WORKER_LOOPS.append(BackgroundLoop("delivery", delivery_worker_loop))
+WORKER_LOOPS.append(BackgroundLoop("webhook-sender", run_webhook_sender))
+# The LISTEN/NOTIFY relay serves API and worker processes alike (one copy runs per process).
+API_LOOPS.append(BackgroundLoop("event-relay", run_relay))
+WORKER_LOOPS.append(BackgroundLoop("event-relay", run_relay))
+API_LOOPS.append(BackgroundLoop("realtime-hub", run_realtime_hub))
+API_LOOPS.append(BackgroundLoop("smtp-listener", run_smtp_listener))
 
 
 def loops_for(settings: Settings, *, serving: bool) -> list[BackgroundLoop]:

@@ -27,6 +27,39 @@ class Settings(BaseSettings):
     run_worker: bool = True
     # Lets ``POST /v1/workspaces`` create tenants over HTTP; without it only the CLI can.
     admin_token: str | None = None
+    # Media uploads: the largest file accepted (per-channel limits may be lower) and where the
+    # local blob store keeps the bytes (default ``<data_dir>/media``).
+    max_upload_bytes: int = Field(default=100 * 1_048_576, ge=1024)
+    media_dir: Path | None = None
+    # Delivery runner: how often an idle worker looks for due jobs when nothing woke it, how
+    # many jobs one worker runs at once, how long a claimed job stays leased (a job whose
+    # worker died is claimed again after it), and the retry backoff's base and cap.
+    worker_poll_seconds: float = Field(default=1.0, gt=0)
+    worker_concurrency: int = Field(default=16, ge=1)
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    job_retry_base_seconds: float = Field(default=2.0, ge=0)
+    job_retry_cap_seconds: float = Field(default=900.0, ge=0)
+    # The sandbox connector's pause between sent, delivered and read (0: at once).
+    sandbox_step_seconds: float = Field(default=1.0, ge=0)
+    # Outbound webhooks: how often the sender looks at the log when nothing woke it, how many
+    # requests it has in flight, each request's timeout, the retry backoff's base and cap, and
+    # how long a delivery is retried before it is dead (Standard Webhooks suggests ~a day).
+    webhook_poll_seconds: float = Field(default=1.0, gt=0)
+    webhook_concurrency: int = Field(default=32, ge=1)
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_retry_base_seconds: float = Field(default=5.0, ge=0)
+    webhook_retry_cap_seconds: float = Field(default=3600.0, ge=0)
+    webhook_retry_window_seconds: float = Field(default=86_400.0, gt=0)
+    # Realtime (SSE): how often the hub looks at the log when nothing woke it (PostgreSQL
+    # NOTIFY and in-process commits wake it at once) and the keep-alive comment interval.
+    realtime_poll_seconds: float = Field(default=1.0, gt=0)
+    sse_keepalive_seconds: float = Field(default=15.0, gt=0)
+    # The built-in SMTP listener for email channels: off unless a port is given.
+    smtp_listen_port: int | None = Field(default=None, ge=0, le=65535)
+    smtp_listen_host: str = "127.0.0.1"
+    # Where providers reach this Hubbub (their status-callback and inbound URLs are built on
+    # it); default: http://<host>:<port>.
+    public_base_url: str | None = None
 
     @cached_property
     def resolved_database_url(self) -> str:

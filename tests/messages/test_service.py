@@ -171,6 +171,20 @@ class TestCreate:
             await send(session, ws, conversation_id=group.id)
         assert caught.value.field == "recipients"
 
+    @pytest.mark.parametrize("platform", ["sandbox", "webchat", "webhook", "email"])
+    async def test_group_conversation_where_a_conversation_is_a_room(
+        self, session: Session, workspace: WorkspaceFixture, platform: str
+    ) -> None:
+        ws = workspace.id
+        room = await make_channel(session, ws, platform)
+        members = [
+            await make_contact(session, ws, "emailaddress", f"member{index}@example.com")
+            for index in range(3)
+        ]
+        group = await make_conversation(session, ws, room, members)
+        message = await send(session, ws, conversation_id=group.id)
+        assert sorted(r.contact_id for r in message.recipients) == sorted(m.id for m in members)
+
     @pytest.mark.parametrize(
         ("fields", "field"),
         [

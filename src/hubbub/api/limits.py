@@ -10,6 +10,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hubbub.api.errors import render
 from hubbub.errors import PayloadTooLarge
 
+# Routes that stream their body to storage and enforce their own, finer limit while reading it
+# (the media upload): they may take the app's ``max_upload_bytes`` plus the form's framing.
+UPLOAD_PATHS = frozenset({"/media/upload"})
+UPLOAD_FRAMING_BYTES = 64 * 1024
+
 
 class BodySizeLimit:
     def __init__(self, app: ASGIApp, *, max_bytes: int, exempt_prefixes: tuple[str, ...] = ()):
@@ -21,9 +26,10 @@ class BodySizeLimit:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt_prefixes):
             await self.app(scope, receive, send)
             return
+        limit = self._limit_for(scope)
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, send, limit)
             return
         received = 0
 
@@ -36,17 +42,26 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise HTTPException(413, detail=self._error().message)
+                if received > limit:
+                    raise HTTPException(413, detail=self._error(limit).message)
             return message
 
         await self.app(scope, counting_receive, send)
 
-    def _error(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"the request body is larger than {self.max_bytes} bytes")
+    def _limit_for(self, scope: Scope) -> int:
+        if scope["path"] not in UPLOAD_PATHS:
+            return self.max_bytes
+        settings = getattr(getattr(scope.get("app"), "state", None), "settings", None)
+        max_upload = getattr(settings, "max_upload_bytes", None)
+        if not isinstance(max_upload, int):
+            return self.max_bytes
+        return max(self.max_bytes, max_upload + UPLOAD_FRAMING_BYTES)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        response = render(Request(scope), self._error())
+    def _error(self, limit: int) -> PayloadTooLarge:
+        return PayloadTooLarge(f"the request body is larger than {limit} bytes")
+
+    async def _refuse(self, scope: Scope, send: Send, limit: int) -> None:
+        response = render(Request(scope), self._error(limit))
         await response(scope, _empty_receive, send)
 
 

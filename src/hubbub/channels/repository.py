@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from hubbub.channels.schemas import Channel
 from hubbub.db.models import channel
@@ -48,6 +48,19 @@ class ChannelRepository:
             )
         )
         return bool(result.rowcount)
+
+    async def with_identifier(self, platform: str, identifier: str) -> list[Channel]:
+        """Channels of ``platform`` whose identifier is ``identifier`` (case-insensitively), in
+        every workspace: an email reaching the SMTP listener names its channel by address."""
+        rows = await self.session.conn.execute(
+            select(channel)
+            .where(
+                channel.c.platform == platform,
+                func.lower(channel.c.identifier) == identifier.lower(),
+            )
+            .order_by(channel.c.created_at, channel.c.id)
+        )
+        return [Channel.model_validate(row._mapping) for row in rows]
 
     # Last in the class: below this method, ``list[...]`` in the class body would name it.
     async def list(self, workspace_id: str, *, platform: str | None = None) -> list[Channel]:

@@ -19,6 +19,9 @@ DEFAULT_IDENTIFIER_KEY: dict[str, str] = {
 }
 
 
+GROUP_PLATFORMS = frozenset({"email", "sandbox", "webchat", "webhook"})
+
+
 class Channel(BaseModel):
     id: str
     workspace_id: str
@@ -31,7 +34,15 @@ class Channel(BaseModel):
 
     @property
     def allows_several_recipients(self) -> bool:
+        """Several addresses named on one send (to/cc/bcc): only email has them."""
         return self.platform == "email"
+
+    @property
+    def allows_group_conversations(self) -> bool:
+        """A message to a conversation of several participants: email (as several
+        recipients), and the platforms where a conversation is a room (a Botpress
+        conversation, a web chat, a webhook peer). SMS and WhatsApp are one-to-one."""
+        return self.platform in GROUP_PLATFORMS
 
 
 class ChannelCreate(BaseModel):

@@ -72,6 +72,13 @@ class ChannelService:
         if not await ChannelRepository(session).delete(workspace_id, channel_id):
             raise NotFound("channel", channel_id)
 
+    async def find_by_identifier(
+        self, session: Session, *, platform: str, identifier: str
+    ) -> list[Channel]:
+        """Every workspace's channels of ``platform`` with this sender identity. Only for
+        inbound paths addressed by identity rather than by API key (the SMTP listener)."""
+        return await ChannelRepository(session).with_identifier(platform, identifier)
+
     # Last in the class: below this method, ``list[...]`` in the class body would name it.
     async def list(
         self, session: Session, workspace_id: str, *, platform: str | None = None

@@ -41,6 +41,8 @@ def serve(
         http="httptools",
         access_log=False,
         log_level="warning",
+        # Open SSE streams would otherwise keep the server from ever exiting.
+        timeout_graceful_shutdown=5,
     )
 
 

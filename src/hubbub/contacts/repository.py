@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, tuple_, update
 from sqlalchemy.engine import Row
 
-from hubbub.contacts.schemas import Contact, Identifier
-from hubbub.db.models import contact, contact_identifier
+from hubbub.contacts.schemas import Contact, ContactQuery, Identifier
+from hubbub.db.models import contact, contact_identifier, conversation_participant
 from hubbub.db.uow import Session
 from hubbub.kit.clock import from_micros
 from hubbub.kit.cursors import Cursor, Order
@@ -202,6 +202,52 @@ class ContactRepository:
         else:
             query = query.order_by(contact.c.created_at.desc(), contact.c.id.desc())
         contacts = await self._load(query.limit(limit + 1))
+        return contacts[:limit], len(contacts) > limit
+
+    async def find_by_tags(self, workspace_id: str, wanted: dict[str, str]) -> Contact | None:
+        """The oldest contact whose tags hold every pair of ``wanted``."""
+        query = select(contact).where(
+            contact.c.workspace_id == workspace_id,
+            *(self._tag_condition(TagFilter(key, value)) for key, value in wanted.items()),
+        )
+        found = await self._load(query.order_by(contact.c.created_at, contact.c.id).limit(1))
+        return found[0] if found else None
+
+    async def page_matching(
+        self,
+        workspace_id: str,
+        query: ContactQuery,
+        *,
+        after: Cursor | None,
+        order: Order,
+        limit: int,
+    ) -> tuple[list[Contact], bool]:
+        """Up to ``limit`` contacts matching ``query`` in ``(sort_field, id)`` order after the
+        cursor (whose time is that field's), and whether more follow."""
+        statement = select(contact).where(contact.c.workspace_id == workspace_id)
+        for key, value in query.tags.items():
+            statement = statement.where(self._tag_condition(TagFilter(key, value)))
+        if query.conversation_id is not None:
+            members = select(conversation_participant.c.contact_id).where(
+                conversation_participant.c.workspace_id == workspace_id,
+                conversation_participant.c.conversation_id == query.conversation_id,
+            )
+            statement = statement.where(contact.c.id.in_(members))
+        ranged = contact.c[query.range_field]
+        if query.after is not None:
+            statement = statement.where(ranged >= query.after)
+        if query.before is not None:
+            statement = statement.where(ranged <= query.before)
+        sort = contact.c[query.sort_field]
+        position = tuple_(sort, contact.c.id)
+        if after is not None:
+            mark = (from_micros(after.created_us), after.id)
+            statement = statement.where(position > mark if order == "asc" else position < mark)
+        if order == "asc":
+            statement = statement.order_by(sort, contact.c.id)
+        else:
+            statement = statement.order_by(sort.desc(), contact.c.id.desc())
+        contacts = await self._load(statement.limit(limit + 1))
         return contacts[:limit], len(contacts) > limit
 
     def _tag_condition(self, tag: TagFilter) -> ColumnElement[bool]:

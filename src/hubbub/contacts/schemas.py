@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -44,3 +44,27 @@ class ContactGetOrCreate(BaseModel):
     key: str = Field(min_length=1, max_length=64)
     value: str = Field(min_length=1, max_length=320)
     name: str | None = Field(default=None, max_length=200)
+
+
+class ContactGetOrCreateByTags(BaseModel):
+    """Botpress's get-or-create user: the contact whose tags match (only those named in
+    ``discriminate_by_tags`` when given) gets the request's tags; otherwise one is created with
+    ``name`` and ``attributes``. A None or empty tag value removes that tag."""
+
+    name: str | None = Field(default=None, max_length=200)
+    attributes: dict[str, Any] = Field(default_factory=dict)
+    tags: dict[str, str | None] = Field(default_factory=dict)
+    discriminate_by_tags: list[str] | None = None
+
+
+class ContactQuery(BaseModel):
+    """A richer list filter (every given one must hold): several ``key=value`` tags, the
+    participants of a conversation, and an inclusive time range on ``range_field``. Pages are
+    ordered by ``sort_field`` then id."""
+
+    tags: dict[str, str] = Field(default_factory=dict)
+    conversation_id: str | None = None
+    after: datetime | None = None
+    before: datetime | None = None
+    range_field: Literal["created_at", "updated_at"] = "created_at"
+    sort_field: Literal["created_at", "updated_at"] = "created_at"

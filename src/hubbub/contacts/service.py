@@ -9,13 +9,28 @@ from collections.abc import Iterable
 from typing import Any
 
 from hubbub.contacts.repository import ContactRepository, TagFilter, ValueMatch
-from hubbub.contacts.schemas import Contact, ContactCreate, ContactUpdate, Identifier
+from hubbub.contacts.schemas import (
+    Contact,
+    ContactCreate,
+    ContactGetOrCreateByTags,
+    ContactQuery,
+    ContactUpdate,
+    Identifier,
+)
 from hubbub.db.uow import Session
+from hubbub.discriminators.repository import DiscriminatorRepository
 from hubbub.errors import Conflict, InvalidInput, NotFound
 from hubbub.kit.clock import to_micros, utcnow
 from hubbub.kit.cursors import Cursor, Order
 from hubbub.kit.ids import new_id
-from hubbub.kit.tags import apply_tag_patch
+from hubbub.kit.tags import (
+    TagMap,
+    TagPatch,
+    apply_tag_patch,
+    discriminating_tags,
+    discriminator_digest,
+    tags_match,
+)
 
 EMAIL_KEYS = frozenset({"emailaddress", "email"})
 PHONE_KEYS = frozenset({"phonenumber", "phone"})
@@ -27,6 +42,10 @@ _KEY_PATTERN = re.compile(r"^[a-z0-9_:.-]+$")
 # Get-or-create loses a race only to a contact deleted between its claim and our read: rare
 # enough that a couple of retries always settle it.
 _GET_OR_CREATE_ATTEMPTS = 3
+TAGS_KIND = "contact"
+# A claim can point at a contact that a concurrent transaction deleted or retagged: such a claim
+# is dropped and taken again. More rounds than this means something keeps racing us.
+_CLAIM_ROUNDS = 5
 
 
 def normalize_key(key: str) -> str:
@@ -136,6 +155,107 @@ class ContactService:
             if await repository.insert_with_identifiers(_row(contact), [identifier], now):
                 return contact, True
         raise Conflict(f"identifier {identifier.key}={identifier.value} is contended; retry")
+
+    async def get_or_create_by_tags(
+        self, session: Session, workspace_id: str, data: ContactGetOrCreateByTags
+    ) -> tuple[Contact, bool]:
+        """The contact whose tags match (Botpress's rule, see ``hubbub.kit.tags``), with the
+        request's tags applied; or a new one with ``name`` and ``attributes``. Concurrent
+        identical calls race on the discriminator digest, so exactly one of them creates."""
+        wanted = discriminating_tags(data.tags, data.discriminate_by_tags)
+        if not wanted:
+            return await self._insert_tagged(session, workspace_id, data, new_id()), True
+        digest = discriminator_digest(TAGS_KIND, "", wanted)
+        claims = DiscriminatorRepository(session)
+        for _ in range(_CLAIM_ROUNDS):
+            found = await self._claimed_match(session, workspace_id, digest, wanted)
+            if found is None:
+                # No live claim: a contact made without one (a plain create, or one whose
+                # claim a retag released) may still match; else the claim is for a new one.
+                found = await ContactRepository(session).find_by_tags(workspace_id, wanted)
+                target_id = new_id() if found is None else found.id
+                if not await claims.claim(
+                    workspace_id, digest, kind=TAGS_KIND, target_id=target_id
+                ):
+                    continue  # another transaction claimed first: its contact is found next
+                if found is None:
+                    created = await self._insert_tagged(session, workspace_id, data, target_id)
+                    return created, True
+            return await self._apply_tags(session, found, data.tags, digest), False
+        raise Conflict("the contact is being changed concurrently; retry the request")
+
+    async def list_matching(
+        self,
+        session: Session,
+        workspace_id: str,
+        query: ContactQuery,
+        *,
+        limit: int = 50,
+        cursor: Cursor | None = None,
+        order: Order = "desc",
+    ) -> tuple[list[Contact], Cursor | None]:
+        """A page of contacts matching ``query`` and the next page's cursor (None at the end).
+        The cursor's time is the sort field's; a cursor's own order wins."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        if cursor is not None:
+            order = cursor.order
+        contacts, more = await ContactRepository(session).page_matching(
+            workspace_id, query, after=cursor, order=order, limit=limit
+        )
+        if not more:
+            return contacts, None
+        last = contacts[-1]
+        position = last.created_at if query.sort_field == "created_at" else last.updated_at
+        return contacts, Cursor(created_us=to_micros(position), id=last.id, order=order)
+
+    async def _insert_tagged(
+        self, session: Session, workspace_id: str, data: ContactGetOrCreateByTags, contact_id: str
+    ) -> Contact:
+        now = utcnow()
+        contact = Contact(
+            id=contact_id,
+            workspace_id=workspace_id,
+            name=data.name,
+            attributes=data.attributes,
+            tags=apply_tag_patch({}, data.tags),
+            created_at=now,
+            updated_at=now,
+        )
+        await ContactRepository(session).insert_with_identifiers(_row(contact), [], now)
+        return contact
+
+    async def _claimed_match(
+        self, session: Session, workspace_id: str, digest: str, wanted: TagMap
+    ) -> Contact | None:
+        """The contact the digest is claimed for, if it still matches; a claim whose contact
+        is gone or was retagged is released."""
+        claims = DiscriminatorRepository(session)
+        target_id = await claims.get_target(workspace_id, digest)
+        if target_id is None:
+            return None
+        found = await ContactRepository(session).get(workspace_id, target_id)
+        if found is not None and tags_match(found.tags, wanted):
+            return found
+        await claims.release_target(target_id)
+        return None
+
+    async def _apply_tags(
+        self, session: Session, found: Contact, tags: TagPatch, digest: str
+    ) -> Contact:
+        """Patch the matched contact's tags; when they change, its old claims are released
+        and the one this request matched by is taken again."""
+        merged = apply_tag_patch(found.tags, tags)
+        if merged == found.tags:
+            return found
+        now = utcnow()
+        await ContactRepository(session).update(
+            found.workspace_id, found.id, {"tags": merged, "updated_at": now}
+        )
+        claims = DiscriminatorRepository(session)
+        await claims.release_target(found.id)
+        await claims.claim(found.workspace_id, digest, kind=TAGS_KIND, target_id=found.id)
+        return found.model_copy(update={"tags": merged, "updated_at": now})
 
     async def get(self, session: Session, workspace_id: str, contact_id: str) -> Contact | None:
         return await ContactRepository(session).get(workspace_id, contact_id)

@@ -21,7 +21,7 @@ from sqlalchemy import (
     update,
 )
 
-from hubbub.conversations.schemas import Conversation, Participant
+from hubbub.conversations.schemas import Conversation, ConversationQuery, Participant
 from hubbub.db.models import channel, contact, conversation, conversation_participant
 from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
@@ -145,6 +145,48 @@ class ConversationRepository:
         columns = (conversation.c.created_at, conversation.c.id)
         ordering = columns if order == "asc" else tuple(c.desc() for c in columns)
         rows = await self.session.conn.execute(query.order_by(*ordering).limit(limit))
+        return [Conversation.model_validate(row._mapping) for row in rows]
+
+    async def list_matching(
+        self,
+        workspace_id: str,
+        query: ConversationQuery,
+        *,
+        limit: int,
+        after: Cursor | None,
+        order: Order,
+    ) -> builtins.list[Conversation]:
+        """Up to ``limit`` conversations matching ``query`` after ``after`` in ``order`` of
+        (sort field, id); the cursor's time is the sort field's."""
+        if query.channel_ids is not None and not query.channel_ids:
+            return []
+        statement = select(conversation).where(conversation.c.workspace_id == workspace_id)
+        for tag_key, tag_value in query.tags.items():
+            statement = statement.where(self._has_tag(tag_key, tag_value))
+        for contact_id in dict.fromkeys(query.participant_ids):
+            statement = statement.where(_has_participant(contact_id))
+        if query.channel_ids is not None:
+            statement = statement.where(conversation.c.channel_id.in_(query.channel_ids))
+        for name, wanted in query.attributes.items():
+            statement = statement.where(
+                self.session.caps.json_text(conversation.c.attributes, name) == wanted
+            )
+        if query.created_after is not None:
+            statement = statement.where(conversation.c.created_at >= query.created_after)
+        if query.created_before is not None:
+            statement = statement.where(conversation.c.created_at <= query.created_before)
+        if query.min_message_count is not None:
+            statement = statement.where(conversation.c.message_count >= query.min_message_count)
+        if query.max_message_count is not None:
+            statement = statement.where(conversation.c.message_count <= query.max_message_count)
+        sort = conversation.c[query.sort_field]
+        key = tuple_(sort, conversation.c.id)
+        if after is not None:
+            position = tuple_(literal(after.created_us, BigInteger()), literal(after.id))
+            statement = statement.where(key > position if order == "asc" else key < position)
+        columns = (sort, conversation.c.id)
+        ordering = columns if order == "asc" else tuple(c.desc() for c in columns)
+        rows = await self.session.conn.execute(statement.order_by(*ordering).limit(limit))
         return [Conversation.model_validate(row._mapping) for row in rows]
 
     async def record_message(

@@ -59,3 +59,20 @@ class ParticipantCreate(BaseModel):
 class ConversationGetOrCreateResult(BaseModel):
     conversation: Conversation
     created: bool
+
+
+class ConversationQuery(BaseModel):
+    """A richer list filter (every given one must hold): several ``key=value`` tags, all of
+    ``participant_ids``, channels, string attributes, an inclusive created-at range and message
+    count bounds. Pages are ordered by ``sort_field`` then id."""
+
+    tags: dict[str, str] = Field(default_factory=dict)
+    participant_ids: list[str] = Field(default_factory=list)
+    # An empty list matches nothing.
+    channel_ids: list[str] | None = None
+    attributes: dict[str, str] = Field(default_factory=dict)
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    min_message_count: int | None = None
+    max_message_count: int | None = None
+    sort_field: Literal["created_at", "updated_at"] = "created_at"

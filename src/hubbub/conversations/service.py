@@ -13,6 +13,7 @@ from hubbub.conversations.schemas import (
     Conversation,
     ConversationCreate,
     ConversationGetOrCreate,
+    ConversationQuery,
     ConversationStatus,
     ConversationUpdate,
     Participant,
@@ -179,6 +180,32 @@ class ConversationService:
         page = rows[:limit]
         last = page[-1]
         return page, Cursor(created_us=to_micros(last.created_at), id=last.id, order=order)
+
+    async def list_matching(
+        self,
+        session: Session,
+        workspace_id: str,
+        query: ConversationQuery,
+        *,
+        limit: int = 50,
+        cursor: Cursor | None = None,
+        order: Order = "desc",
+    ) -> tuple[builtins.list[Conversation], Cursor | None]:
+        """One page of conversations matching ``query`` and the next page's cursor (None at
+        the end). A cursor carries the order it was issued for, and that order wins."""
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        if cursor is not None:
+            order = cursor.order
+        rows = await ConversationRepository(session).list_matching(
+            workspace_id, query, limit=limit + 1, after=cursor, order=order
+        )
+        if len(rows) <= limit:
+            return rows, None
+        page = rows[:limit]
+        last = page[-1]
+        position = last.created_at if query.sort_field == "created_at" else last.updated_at
+        return page, Cursor(created_us=to_micros(position), id=last.id, order=order)
 
     async def record_message(
         self,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from hubbub.db.uow import Session
-from hubbub.events.repository import EventRepository
-from hubbub.events.schemas import EventPage
+from hubbub.events import signal
+from hubbub.events.repository import EventRepository, LogPositionRepository
+from hubbub.events.schemas import Event, EventPage
 from hubbub.kit.clock import utcnow
 from hubbub.kit.ids import new_id
 
@@ -35,6 +37,7 @@ class EventService:
                 "created_at": utcnow(),
             }
         )
+        signal.announce_after_commit(session)
 
     async def list(
         self,
@@ -64,3 +67,38 @@ class EventService:
 
 
 event = EventService()
+
+
+class EventFeed:
+    """Reading the log as its followers (realtime streams, webhook sender) do: ranges of
+    ``seq`` bounded by a safe horizon (``hubbub.events.horizon``)."""
+
+    async def between(
+        self,
+        session: Session,
+        *,
+        after: int,
+        upto: int,
+        limit: int = MAX_PAGE,
+        workspace_id: str | None = None,
+        conversation_id: str | None = None,
+        types: Sequence[str] = (),
+    ) -> list[Event]:
+        """Events with ``after < seq <= upto`` in seq order, of one workspace or of all."""
+        return await LogPositionRepository(session).range(
+            after=after,
+            upto=upto,
+            limit=max(1, min(limit, MAX_PAGE)),
+            workspace_id=workspace_id,
+            conversation_id=conversation_id,
+            types=types,
+        )
+
+    async def seq_of(self, session: Session, workspace_id: str, event_id: str) -> int | None:
+        return await LogPositionRepository(session).seq_of(workspace_id, event_id)
+
+    async def latest_seq(self, session: Session, workspace_id: str) -> int:
+        return await EventRepository(session).seq_before_last(workspace_id, 0)
+
+
+feed = EventFeed()

@@ -1,12 +1,41 @@
+"""All SQL on the job outbox: enqueue, claim with a lease, settle, list and re-run.
+
+A claim is one UPDATE over a sub-select of due rows: pending ones whose ``run_at`` has come and
+running ones whose lease has expired (their worker died). On PostgreSQL the sub-select takes its
+rows ``FOR UPDATE SKIP LOCKED``, so concurrent workers each get different jobs without waiting
+on each other; SQLite has one writer at a time, so the statement is atomic there as it stands.
+Settling a job is conditioned on the claim (``locked_by`` and ``attempts``) so a worker whose
+lease expired cannot settle the job another worker has since claimed.
+"""
+
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy.engine import RowMapping
 
 from hubbub.db.models import job
 from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
+from hubbub.jobs.schemas import Job
+from hubbub.kit.clock import from_micros
+from hubbub.kit.cursors import Cursor
+
+# The PostgreSQL channel ``NOTIFY`` wakes workers on.
+NOTIFY_CHANNEL = "hubbub_jobs"
+
+# One compiled INSERT reused for every job.
+_INSERT_JOB = prepared(insert(job))
+
+
+def _to_job(row: RowMapping) -> Job:
+    return Job.model_validate(dict(row))
+
+
+def _in_workspace(workspace_id: str | None) -> list[Any]:
+    return [] if workspace_id is None else [job.c.workspace_id == workspace_id]
 
 
 class JobRepository:
@@ -16,6 +45,153 @@ class JobRepository:
     async def insert(self, values: dict[str, Any]) -> None:
         await self.session.conn.execute(_INSERT_JOB, values)
 
+    async def notify(self) -> None:
+        """Wake listening workers once this transaction commits (PostgreSQL only; a no-op
+        elsewhere). Identical notifications of one transaction are delivered once."""
+        if self.session.caps.supports_listen_notify:
+            await self.session.conn.execute(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
-# One compiled INSERT reused for every job.
-_INSERT_JOB = prepared(insert(job))
+    async def claim_due(
+        self,
+        *,
+        now: datetime,
+        limit: int,
+        worker: str,
+        lease_until: datetime,
+        workspace_id: str | None = None,
+    ) -> list[Job]:
+        """Lease up to ``limit`` due jobs to ``worker``, counting the attempt."""
+        due = or_(
+            and_(job.c.status == "pending", job.c.run_at <= now),
+            and_(job.c.status == "running", job.c.lease_until < now),
+        )
+        candidates = select(job.c.id).where(due).order_by(job.c.run_at).limit(limit)
+        if workspace_id is not None:
+            candidates = candidates.where(job.c.workspace_id == workspace_id)
+        if self.session.caps.supports_skip_locked:
+            candidates = candidates.with_for_update(skip_locked=True)
+        statement = (
+            update(job)
+            .where(job.c.id.in_(candidates.scalar_subquery()))
+            .values(
+                status="running",
+                locked_by=worker,
+                lease_until=lease_until,
+                attempts=job.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(*job.c)
+        )
+        rows = await self.session.conn.execute(statement)
+        return sorted((_to_job(row._mapping) for row in rows), key=lambda found: found.run_at)
+
+    async def bury_abandoned(self, *, now: datetime) -> int:
+        """Mark dead the leased jobs whose worker vanished on their last attempt: claiming them
+        again would run them more often than allowed (and a job that kills its worker would
+        kill every worker in turn)."""
+        result = await self.session.conn.execute(
+            update(job)
+            .where(
+                job.c.status == "running",
+                job.c.lease_until < now,
+                job.c.attempts >= job.c.max_attempts,
+            )
+            .values(
+                status="dead",
+                lease_until=None,
+                locked_by=None,
+                last_error="the worker running the last attempt stopped before it finished",
+                updated_at=now,
+            )
+        )
+        return int(result.rowcount)
+
+    async def delete_claimed(self, job_id: str, *, worker: str, attempts: int) -> bool:
+        result = await self.session.conn.execute(
+            delete(job).where(*self._claimed(job_id, worker, attempts))
+        )
+        return bool(result.rowcount)
+
+    async def settle_claimed(
+        self, job_id: str, *, worker: str, attempts: int, values: dict[str, Any]
+    ) -> bool:
+        """Write ``values`` (a retry or a death) on a job this worker still holds."""
+        result = await self.session.conn.execute(
+            update(job).where(*self._claimed(job_id, worker, attempts)).values(**values)
+        )
+        return bool(result.rowcount)
+
+    def _claimed(self, job_id: str, worker: str, attempts: int) -> list[Any]:
+        return [
+            job.c.id == job_id,
+            job.c.status == "running",
+            job.c.locked_by == worker,
+            job.c.attempts == attempts,
+        ]
+
+    async def next_run_at(self) -> datetime | None:
+        """When the earliest pending job is due (None: nothing pending)."""
+        found = await self.session.conn.execute(
+            select(func.min(job.c.run_at)).where(job.c.status == "pending")
+        )
+        value: datetime | None = found.scalar_one_or_none()
+        return value
+
+    async def get(self, workspace_id: str | None, job_id: str) -> Job | None:
+        """A job of the workspace (any job with ``None``, for operators)."""
+        statement = select(job).where(job.c.id == job_id, *_in_workspace(workspace_id))
+        row = (await self.session.conn.execute(statement)).one_or_none()
+        return None if row is None else _to_job(row._mapping)
+
+    async def list_page(
+        self,
+        workspace_id: str | None,
+        *,
+        statuses: list[str] | None,
+        limit: int,
+        after: Cursor | None,
+    ) -> list[Job]:
+        """Newest first, keyset over ``(created_at, id)``."""
+        statement = select(job).where(*_in_workspace(workspace_id))
+        if statuses:
+            statement = statement.where(job.c.status.in_(statuses))
+        if after is not None:
+            bound = (from_micros(after.created_us), after.id)
+            statement = statement.where(tuple_(job.c.created_at, job.c.id) < bound)
+        statement = statement.order_by(job.c.created_at.desc(), job.c.id.desc()).limit(limit)
+        rows = await self.session.conn.execute(statement)
+        return [_to_job(row._mapping) for row in rows]
+
+    async def revive(self, workspace_id: str | None, job_id: str, *, now: datetime) -> bool:
+        """Make a dead job pending again, due now, with a fresh count of attempts (its error
+        history stays)."""
+        result = await self.session.conn.execute(
+            update(job)
+            .where(job.c.id == job_id, job.c.status == "dead", *_in_workspace(workspace_id))
+            .values(status="pending", run_at=now, attempts=0, lease_until=None, updated_at=now)
+        )
+        return bool(result.rowcount)
+
+    async def move_pending(
+        self, workspace_id: str, *, kind: str, target_id: str, run_at: datetime, now: datetime
+    ) -> int:
+        result = await self.session.conn.execute(
+            update(job)
+            .where(*self._pending_for(workspace_id, kind, target_id))
+            .values(run_at=run_at, updated_at=now)
+        )
+        return int(result.rowcount)
+
+    async def delete_pending(self, workspace_id: str, *, kind: str, target_id: str) -> int:
+        result = await self.session.conn.execute(
+            delete(job).where(*self._pending_for(workspace_id, kind, target_id))
+        )
+        return int(result.rowcount)
+
+    def _pending_for(self, workspace_id: str, kind: str, target_id: str) -> list[Any]:
+        return [
+            job.c.kind == kind,
+            job.c.target_id == target_id,
+            job.c.workspace_id == workspace_id,
+            job.c.status == "pending",
+        ]

@@ -1,18 +1,27 @@
 """The job outbox. A job is written in the transaction of the change that needs it and run by
 the delivery runner after commit; jobs carry ids and re-load their rows, so running one twice
-is harmless."""
+is harmless.
+
+Waking the runner: in this process through the wakers below (called after commit); in other
+processes on PostgreSQL through ``NOTIFY``, issued inside the enqueueing transaction so that it
+is delivered exactly when the job becomes visible, at commit (see ``_wake_after_commit``)."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from datetime import datetime
 
 from hubbub.db.uow import Session
+from hubbub.errors import Conflict, NotFound
 from hubbub.jobs.repository import JobRepository
-from hubbub.kit.clock import utcnow
+from hubbub.jobs.schemas import Job, JobStatus
+from hubbub.kit.clock import to_micros, utcnow
+from hubbub.kit.cursors import Cursor
 from hubbub.kit.ids import new_id
 
 DEFAULT_MAX_ATTEMPTS = 8
+MAX_PAGE = 500
 
 # Processes that run jobs register here to be woken after a commit that enqueued one, so a new
 # job starts at once instead of at the next poll.
@@ -33,6 +42,17 @@ def _wake_all() -> None:
         waker()
 
 
+async def _wake_after_commit(session: Session, repository: JobRepository) -> None:
+    """Wake the runners once the job is committed: this process's own through its wakers
+    (also for a future job, so an idle runner re-arms its timer for it), other processes' with
+    ``NOTIFY``. A process with a runner of its own skips the ``NOTIFY``: its runner starts the
+    job at once, and every API write saves a statement and the commit-time lock ``NOTIFY``
+    takes; other workers then find its overflow by their poll."""
+    if not _wakers:
+        await repository.notify()
+    session.after_commit(_wake_all)
+
+
 class JobService:
     async def enqueue(
         self,
@@ -46,7 +66,8 @@ class JobService:
     ) -> str:
         now = utcnow()
         job_id = new_id()
-        await JobRepository(session).insert(
+        repository = JobRepository(session)
+        await repository.insert(
             {
                 "id": job_id,
                 "workspace_id": workspace_id,
@@ -61,8 +82,61 @@ class JobService:
                 "updated_at": now,
             }
         )
-        session.after_commit(_wake_all)
+        await _wake_after_commit(session, repository)
         return job_id
+
+    async def get_or_raise(self, session: Session, workspace_id: str | None, job_id: str) -> Job:
+        """The workspace's job (any workspace's with ``None``: the operator's CLI)."""
+        found = await JobRepository(session).get(workspace_id, job_id)
+        if found is None:
+            raise NotFound("job", job_id)
+        return found
+
+    async def retry(self, session: Session, workspace_id: str | None, job_id: str) -> Job:
+        """Run a dead job again now, with its full number of attempts."""
+        found = await self.get_or_raise(session, workspace_id, job_id)
+        repository = JobRepository(session)
+        if not await repository.revive(workspace_id, job_id, now=utcnow()):
+            raise Conflict(f"job {job_id} is {found.status}; only a dead job can be retried")
+        await _wake_after_commit(session, repository)
+        return await self.get_or_raise(session, workspace_id, job_id)
+
+    async def move_pending(
+        self, session: Session, workspace_id: str, *, kind: str, target_id: str, run_at: datetime
+    ) -> int:
+        """Move the target's pending jobs of ``kind`` to ``run_at``; how many moved."""
+        moved = await JobRepository(session).move_pending(
+            workspace_id, kind=kind, target_id=target_id, run_at=run_at, now=utcnow()
+        )
+        if moved:
+            await _wake_after_commit(session, JobRepository(session))
+        return moved
+
+    async def drop_pending(
+        self, session: Session, workspace_id: str, *, kind: str, target_id: str
+    ) -> int:
+        return await JobRepository(session).delete_pending(
+            workspace_id, kind=kind, target_id=target_id
+        )
+
+    async def list(
+        self,
+        session: Session,
+        workspace_id: str | None,
+        *,
+        statuses: builtins.list[JobStatus] | None = None,
+        limit: int = 50,
+        cursor: Cursor | None = None,
+    ) -> tuple[builtins.list[Job], Cursor | None]:
+        """Newest first; the cursor of the next page, or None at the end."""
+        limit = max(1, min(limit, MAX_PAGE))
+        rows = await JobRepository(session).list_page(
+            workspace_id, statuses=list(statuses or []), limit=limit + 1, after=cursor
+        )
+        if len(rows) <= limit:
+            return rows, None
+        last = rows[limit - 1]
+        return rows[:limit], Cursor(created_us=to_micros(last.created_at), id=last.id, order="desc")
 
 
 job = JobService()

@@ -33,6 +33,8 @@ class Target:
     channel_id: str | None
     recipients: list[Recipient]
     author: Author
+    # The channel's platform, so rules such as the WhatsApp window need no extra lookup.
+    platform: str | None = None
 
 
 async def resolve_target(
@@ -49,11 +51,11 @@ async def resolve_target(
             "a message needs conversation_id, or channel_id with recipients",
             field="conversation_id",
         )
-    _check_several(channel, len(recipients))
     channel_id = channel.id if channel is not None else None
     if data.direction == "outgoing":
         author = data.author or Author(type=actor_kind)
-        return Target(conversation_id, channel_id, recipients, author)
+        platform = channel.platform if channel is not None else None
+        return Target(conversation_id, channel_id, recipients, author, platform)
     sender_id = recipients[0].contact_id if recipients else None
     if sender_id is None and data.author is None:
         participants = await conversation_service.contact_participant_ids(
@@ -113,6 +115,15 @@ def _check_several(channel: Channel | None, count: int) -> None:
         )
 
 
+def _check_group(channel: Channel | None, count: int) -> None:
+    if count > 1 and not (channel is None or channel.allows_group_conversations):
+        raise UnprocessableEntity(
+            f"a conversation on {channel.platform} channels has one recipient; this one has "
+            f"{count} participants",
+            field="recipients",
+        )
+
+
 def _default_key(channel: Channel | None) -> str:
     if channel is None:
         return FALLBACK_IDENTIFIER_KEY
@@ -122,6 +133,7 @@ def _default_key(channel: Channel | None) -> str:
 async def _resolve(
     session: Session, workspace_id: str, channel: Channel | None, given: list[RecipientInput]
 ) -> list[Recipient]:
+    _check_several(channel, len(given))
     recipients: list[Recipient] = []
     for index, recipient in enumerate(given):
         try:
@@ -152,7 +164,7 @@ async def _participants(
     contact_ids = await conversation_service.contact_participant_ids(
         session, workspace_id, conversation_id
     )
-    _check_several(channel, len(contact_ids))
+    _check_group(channel, len(contact_ids))
     key = _default_key(channel)
     recipients = []
     for contact_id in contact_ids:

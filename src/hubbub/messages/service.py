@@ -29,12 +29,13 @@ from hubbub.kit.tags import (
     discriminator_digest,
     tags_match,
 )
-from hubbub.messages import interactions, listing
+from hubbub.messages import interactions, listing, scheduling
 from hubbub.messages.addressing import Target, resolve_target
 from hubbub.messages.payloads import Payload, message_type, plain_text
 from hubbub.messages.repository import MessageRepository, message_row
 from hubbub.messages.schemas import (
     AuthorType,
+    Failure,
     Interaction,
     InteractionCreate,
     Message,
@@ -46,6 +47,7 @@ from hubbub.messages.schemas import (
     StatusUpdate,
 )
 from hubbub.messages.status import Status
+from hubbub.messages.window import is_restricted, service_window_failure
 
 DELIVER_JOB = "message.deliver"
 DISCRIMINATOR_KIND = "message"
@@ -219,11 +221,19 @@ class MessageService:
             created_at=now,
             updated_at=now,
         )
+        # Read before the message is counted: the window is about the contact's last message.
+        closed = await _window_failure(session, workspace_id, message, target.platform, now)
         await MessageRepository(session).insert(message)
         await conversation_service.record_message(
             session, workspace_id, message.conversation_id, at=now, inbound=not outgoing
         )
         await self._record(session, message, "message.created")
+        if closed is not None:
+            # Accepted, then failed: both steps are interactions and events, and nothing is sent.
+            failed, _ = await interactions.update_status(
+                session, workspace_id, message.id, StatusUpdate(status="failed", failure=closed)
+            )
+            return failed
         if outgoing:
             await job_service.enqueue(
                 session,
@@ -279,6 +289,16 @@ class MessageService:
             data={"message": message.model_dump(mode="json")},
         )
 
+    async def reschedule(
+        self, session: Session, workspace_id: str, message_id: str, *, scheduled_for: datetime
+    ) -> Message:
+        """Move a scheduled message (and its delivery job) to ``scheduled_for``."""
+        return await scheduling.reschedule(session, workspace_id, message_id, scheduled_for)
+
+    async def cancel(self, session: Session, workspace_id: str, message_id: str) -> Message:
+        """Cancel a message that has not gone out yet; its delivery job is dropped."""
+        return await scheduling.cancel(session, workspace_id, message_id)
+
     # Last in the class: below this method, ``list[...]`` in the class body would name it.
     async def list(
         self,
@@ -295,6 +315,26 @@ class MessageService:
         return await listing.list_page(
             session, workspace_id, filters, limit=limit, order=order, cursor=cursor
         )
+
+
+async def _window_failure(
+    session: Session, workspace_id: str, message: Message, platform: str | None, now: datetime
+) -> Failure | None:
+    """Why an outgoing message being accepted now breaks the WhatsApp service window, if it
+    does. Only restricted platforms pay for the conversation lookup; scheduled messages are
+    judged by the delivery runner when they are due."""
+    if message.status != "accepted" or not is_restricted(platform):
+        return None
+    assert platform is not None
+    conversation = await conversation_service.get_or_raise(
+        session, workspace_id, message.conversation_id
+    )
+    return service_window_failure(
+        platform=platform,
+        payload_type=message.payload.type,
+        last_inbound_at=conversation.last_inbound_at,
+        now=now,
+    )
 
 
 def _check_schedule(data: MessageFields) -> None:

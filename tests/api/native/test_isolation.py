@@ -32,6 +32,13 @@ NEUTRAL_QUERY_PARAMS = {
     "direction",
 }
 TEXT = {"type": "text", "text": "hijack"}
+TEMPLATE = {
+    "name": "hijack",
+    "language": "en",
+    "platform": "whatsapp",
+    "category": "UTILITY",
+    "components": [{"type": "body", "text": "Hi there"}],
+}
 
 Outcome = Literal["denied", "rejected", "own"]
 
@@ -63,6 +70,7 @@ ATTACKS: dict[str, list[Attack]] = {
     "GET /v1/channels/{channel_id}": [Attack()],
     "PATCH /v1/channels/{channel_id}": [Attack(body={"name": "hijacked"})],
     "DELETE /v1/channels/{channel_id}": [Attack()],
+    "POST /v1/channels/{channel_id}/email/inbound": [Attack(body="From: x@y.test\n\nhijack")],
     "POST /v1/contacts": [
         # Identifiers are unique per workspace: A's phone number is free in B.
         Attack("own", body={"identifiers": [{"key": "phonenumber", "value": "{phone}"}]}),
@@ -145,11 +153,72 @@ ATTACKS: dict[str, list[Attack]] = {
     "GET /v1/messages/{message_id}/interactions": [Attack()],
     "POST /v1/messages/{message_id}/interactions": [Attack(body={"type": "clicked"})],
     "POST /v1/messages/{message_id}/status": [Attack(body={"status": "delivered"})],
+    "POST /v1/templates": [
+        Attack("own", body=TEMPLATE),
+        Attack("rejected", body={**TEMPLATE, "channel_id": "{channel_id}"}),
+    ],
+    "GET /v1/templates": [
+        Attack("own"),
+        Attack("own", params={"name": f"{SECRET} template"}),
+        Attack("own", params={"language": "en", "platform": "whatsapp", "category": "UTILITY"}),
+        Attack("own", params={"channel_id": "{channel_id}", "status": "approved"}),
+        Attack("own", params={"cursor": "{template_cursor}"}),
+    ],
+    "GET /v1/templates/{template_id}": [Attack()],
+    "DELETE /v1/templates/{template_id}": [Attack()],
+    "POST /v1/media/presign": [
+        Attack("own", body={"content_type": "image/png"}),
+        Attack("rejected", body={"content_type": "image/png", "channel_id": "{channel_id}"}),
+    ],
+    "GET /v1/media/{media_id}": [Attack()],
+    "POST /v1/messages/{message_id}/reschedule": [
+        Attack(body={"scheduled_for": "2030-01-01T00:00:00Z"})
+    ],
+    "POST /v1/messages/{message_id}/cancel": [Attack()],
+    "POST /v1/channels/{channel_id}/sandbox/inbound": [
+        Attack(body={"from": "{phone}", "text": "hijack"})
+    ],
+    "GET /v1/jobs": [
+        Attack("own"),
+        Attack("own", params={"status": ["pending", "dead"]}),
+        # Job cursors share the message cursors' format: A's position shows B only B's jobs.
+        Attack("own", params={"cursor": "{message_cursor}"}),
+    ],
+    # A's message ids are the target ids of its delivery jobs.
+    "GET /v1/jobs/{job_id}": [Attack(path={"job_id": "{message_id}"})],
+    "POST /v1/jobs/{job_id}/retry": [Attack(path={"job_id": "{message_id}"})],
     "GET /v1/events": [
         Attack("own"),
         Attack("own", params={"conversation_id": "{conversation_id}"}),
         Attack("own", params={"type": "message.created"}),
         Attack("own", params={"after": "0"}),
+    ],
+    # Without ``Accept: text/event-stream`` the streams answer one JSON page (no hang here).
+    "GET /v1/events/stream": [
+        Attack("own"),
+        Attack("own", params={"type": "message.created"}),
+        Attack("own", params={"after": "0"}),
+    ],
+    "GET /v1/conversations/{conversation_id}/events/stream": [Attack()],
+    "POST /v1/webhooks": [
+        Attack("own", body={"url": "https://b.test/hook"}),
+        Attack(
+            "rejected", body={"url": "https://b.test/hook", "conversation_id": "{conversation_id}"}
+        ),
+    ],
+    "GET /v1/webhooks": [
+        Attack("own"),
+        # A signed cursor of A's (from another list): it positions, it does not select A's rows.
+        Attack("own", params={"cursor": "{conversation_cursor}"}),
+    ],
+    "GET /v1/webhooks/{webhook_id}": [Attack()],
+    "PATCH /v1/webhooks/{webhook_id}": [Attack(body={"enabled": False})],
+    "DELETE /v1/webhooks/{webhook_id}": [Attack()],
+    "POST /v1/webhooks/{webhook_id}/replay": [Attack(body={"from_event_id": "{message_id}"})],
+    "GET /v1/webhooks/{webhook_id}/deliveries": [Attack(), Attack(params={"status": "pending"})],
+    # A has no delivery yet (no sender runs here): B names A's webhook in both places.
+    "GET /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/attempts": [
+        Attack(path={"delivery_id": "{webhook_id}"})
     ],
 }
 
@@ -243,7 +312,13 @@ async def workspace_a(
     key = await created(
         client, workspace, f"/v1/workspaces/{workspace.id}/keys", {"name": f"{SECRET} key"}
     )
+    a_template = {**TEMPLATE, "name": f"{SECRET} template", "channel_id": channel["id"]}
+    a_template["platform"] = "sms"
+    template = await created(client, workspace, "/v1/templates", a_template)
+    await created(client, workspace, "/v1/templates", a_template)
     values = {
+        "template_id": template["id"],
+        "template_cursor": await first_page_cursor(client, workspace, "/v1/templates"),
         "workspace_id": workspace.id,
         "key_id": key["key"]["id"],
         "channel_id": channel["id"],
@@ -254,6 +329,22 @@ async def workspace_a(
         "phone": phone,
         "email": email,
         "b_workspace": other_workspace.id,
+        "webhook_id": (
+            await created(
+                client,
+                workspace,
+                "/v1/webhooks",
+                {"url": "https://a.test/hook", "description": f"{SECRET} webhook"},
+            )
+        )["id"],
+        "media_id": (
+            await created(
+                client,
+                workspace,
+                "/v1/media/presign",
+                {"content_type": "image/png", "filename": f"{SECRET}.png"},
+            )
+        )["media_id"],
         "contact_cursor": await first_page_cursor(client, workspace, "/v1/contacts"),
         "conversation_cursor": await first_page_cursor(client, workspace, "/v1/conversations"),
         "message_cursor": await first_page_cursor(client, workspace, "/v1/messages"),
@@ -278,6 +369,10 @@ async def snapshot(client: httpx.AsyncClient, a: WorkspaceA) -> dict[str, Any]:
         f"/v1/messages/{v['message_id']}",
         f"/v1/messages/{v['message_id']}/interactions",
         "/v1/events?limit=500",
+        "/v1/templates",
+        f"/v1/templates/{v['template_id']}",
+        "/v1/webhooks",
+        f"/v1/webhooks/{v['webhook_id']}",
     ]
     state: dict[str, Any] = {}
     for path in paths:

@@ -4,23 +4,46 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from hubbub.api import media_routes
 from hubbub.api.native import fast_create
 from hubbub.api.native.endpoints import (
     channels,
     contacts,
     conversations,
+    email_inbound,
     events,
+    jobs,
+    media,
     messages,
+    sandbox,
+    stream,
+    templates,
+    webhooks,
     workspaces,
 )
 from hubbub.api.routing import add_routes
 
 PREFIX = "/v1"
 # Messages first: the busiest routes are matched first.
-MODULES = (messages, conversations, contacts, channels, events, workspaces)
+MODULES = (
+    messages,
+    conversations,
+    contacts,
+    channels,
+    email_inbound,
+    events,
+    workspaces,
+    templates,
+    media,
+    jobs,
+    sandbox,
+    webhooks,
+    stream,
+)
 
 
 def install(app: FastAPI) -> None:
     for module in MODULES:
         add_routes(app, module.router, prefix=PREFIX)
     fast_create.install(app)
+    media_routes.install(app)  # the public upload and download routes, outside /v1

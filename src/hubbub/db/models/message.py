@@ -31,10 +31,13 @@ message = Table(
     Column("text", Text, nullable=False),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+    # The provider's id of a sent (or received) message: status callbacks find it by this.
+    Column("provider_message_id", String(200), nullable=True),
     Index("ix_message_conversation_created", "workspace_id", "conversation_id", "created_at", "id"),
     Index("ix_message_workspace_created", "workspace_id", "created_at", "id"),
     Index("ix_message_channel_created", "workspace_id", "channel_id", "created_at", "id"),
     Index("ix_message_batch", "workspace_id", "batch_id"),
+    Index("ix_message_provider_id", "workspace_id", "provider_message_id"),
 )
 
 interaction = Table(

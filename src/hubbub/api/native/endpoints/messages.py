@@ -3,12 +3,12 @@ the filtered keyset list, one message, its interactions and its status."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from hubbub.api.errors import json_response
 from hubbub.api.native.deps import Cursors, Reader, ReadSession, Writer, WriteSession
@@ -210,3 +210,32 @@ async def update_status(
         session, actor.workspace_id, message_id, data
     )
     return StatusChanged(message=found, changed=changed)
+
+
+class MessageReschedule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scheduled_for: datetime
+
+    @field_validator("scheduled_for")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@router.post("/messages/{message_id}/reschedule")
+async def reschedule_message(
+    message_id: str, data: MessageReschedule, actor: Writer, session: WriteSession
+) -> Message:
+    """Move a scheduled message to another time (a past time sends it now); 409 when it is
+    not scheduled or is being sent."""
+    return await message_service.reschedule(
+        session, actor.workspace_id, message_id, scheduled_for=data.scheduled_for
+    )
+
+
+@router.post("/messages/{message_id}/cancel")
+async def cancel_message(message_id: str, actor: Writer, session: WriteSession) -> Message:
+    """Cancel a message that has not gone out yet (``scheduled`` or ``accepted``); 409 once it
+    is being sent."""
+    return await message_service.cancel(session, actor.workspace_id, message_id)

@@ -1,0 +1,147 @@
+"""Delivery end to end through the sandbox, against a running server with its worker.
+
+- **send throughput**: clients post messages back to back for ``seconds``; the figure is how
+  many messages per second went from created to ``sent`` (or beyond), counted until the last
+  one got there, so a backlog the worker leaves behind lowers it.
+- **scheduled lateness**: ``scheduled`` messages due ``lead_seconds`` from now, spread over one
+  second; each one's lateness is the time of its ``accepted`` interaction (the job firing)
+  minus its ``scheduled_for``. The target is under one second at p99.
+
+Every message of a run carries a fresh ``batch_id``, which is how the run finds its messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+
+from bench.client import Connection, Response, close_connections, run_load
+from bench.scenarios import create_conversations, percentile
+from bench.server import Server
+from hubbub.kit.ids import new_id
+
+WAITING = ("scheduled", "accepted", "sending")
+POLL_S = 0.05
+
+
+async def delivery(
+    server: Server,
+    *,
+    seconds: float = 10.0,
+    concurrency: int = 16,
+    scheduled: int = 200,
+    lead_seconds: float = 3.0,
+    timeout_seconds: float = 120.0,
+) -> dict[str, Any]:
+    """Both figures as one JSON-able dict."""
+    return {
+        "throughput": await send_throughput(
+            server, seconds=seconds, concurrency=concurrency, timeout_seconds=timeout_seconds
+        ),
+        "scheduled": await scheduled_lateness(
+            server, count=scheduled, lead_seconds=lead_seconds, timeout_seconds=timeout_seconds
+        ),
+    }
+
+
+async def send_throughput(
+    server: Server, *, seconds: float, concurrency: int, timeout_seconds: float
+) -> dict[str, Any]:
+    conversations = await create_conversations(server, concurrency)
+    batch_id = new_id()
+    connections = [server.connection() for _ in conversations]
+    prefixes = {
+        id(conn): orjson.dumps({"conversation_id": conversation, "batch_id": batch_id})[:-1]
+        for conn, conversation in zip(connections, conversations, strict=True)
+    }
+    created = 0
+
+    async def send(conn: Connection, i: int) -> Response:
+        nonlocal created
+        body = prefixes[id(conn)] + b',"payload":{"type":"text","text":"delivery ' + b"%d" % i
+        response = await conn.request("POST", "/v1/messages", body + b'"}}')
+        created += response.status == 201
+        return response
+
+    started = time.perf_counter()
+    load = await run_load(connections, send, warmup_s=0.0, seconds=seconds)
+    await close_connections(connections)
+    creating_s = time.perf_counter() - started
+    drained = await _wait_until_sent(server, batch_id, timeout_seconds)
+    total_s = time.perf_counter() - started
+    return {
+        "concurrency": concurrency,
+        "created": created,
+        "errors": load.errors,
+        "first_error": load.first_error,
+        "creating_s": creating_s,
+        "backlog_drain_s": total_s - creating_s,
+        "all_sent": drained,
+        "sent_per_s": created / total_s if drained and total_s else None,
+    }
+
+
+async def scheduled_lateness(
+    server: Server, *, count: int, lead_seconds: float, timeout_seconds: float
+) -> dict[str, Any]:
+    [conversation] = await create_conversations(server, 1)
+    batch_id = new_id()
+    first_due = datetime.now(UTC) + timedelta(seconds=lead_seconds)
+    due: dict[str, datetime] = {}
+    conn = server.connection()
+    try:
+        for i in range(count):
+            at = first_due + timedelta(seconds=i / max(count, 1))
+            body = {
+                "conversation_id": conversation,
+                "batch_id": batch_id,
+                "scheduled_for": at.isoformat(),
+                "payload": {"type": "text", "text": f"scheduled {i}"},
+            }
+            response = (await conn.post("/v1/messages", body)).expect(201).json()
+            due[response["id"]] = at
+        drained = await _wait_until_sent(server, batch_id, timeout_seconds + lead_seconds)
+        late_ms = [await _lateness_ms(conn, message_id, at) for message_id, at in due.items()]
+    finally:
+        await conn.close()
+    found = [value for value in late_ms if value is not None]
+    return {
+        "count": count,
+        "all_sent": drained,
+        "measured": len(found),
+        "p50_ms": percentile(found, 50),
+        "p99_ms": percentile(found, 99),
+        "max_ms": max(found, default=0.0),
+    }
+
+
+async def _lateness_ms(conn: Connection, message_id: str, due: datetime) -> float | None:
+    """When the job fired (the ``accepted`` interaction) minus when it was due."""
+    path = f"/v1/messages/{message_id}/interactions?order=asc&limit=20"
+    entries = (await conn.get(path)).expect(200).json()["data"]
+    fired = next((entry for entry in entries if entry["type"] == "accepted"), None)
+    if fired is None:
+        return None
+    at = datetime.fromisoformat(fired["created_at"].replace("Z", "+00:00"))
+    return (at - due).total_seconds() * 1000.0
+
+
+async def _wait_until_sent(server: Server, batch_id: str, timeout_seconds: float) -> bool:
+    """Whether every message of the batch left the waiting states before the timeout."""
+    query = urlencode([("batch_id", batch_id), ("limit", 1), *[("status", s) for s in WAITING]])
+    conn = server.connection()
+    deadline = time.perf_counter() + timeout_seconds
+    try:
+        while time.perf_counter() < deadline:
+            page = (await conn.get(f"/v1/messages?{query}")).expect(200).json()
+            if not page["data"]:
+                return True
+            await asyncio.sleep(POLL_S)
+        return False
+    finally:
+        await conn.close()

@@ -1,0 +1,188 @@
+"""The runner: handlers by kind, retries until dead, permanent failures, re-running a dead job,
+``run_due``, wake-ups, and several runners sharing one queue."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
+
+import pytest
+
+from hubbub.config import Settings
+from hubbub.db.uow import Database
+from hubbub.delivery import handlers
+from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError
+from hubbub.delivery.notify import listen_for_jobs
+from hubbub.delivery.runner import Runner, run_due, worker_loop
+from hubbub.jobs.service import job as job_service
+from hubbub.kit.ids import new_id
+from tests.conftest import WorkspaceFixture
+from tests.delivery.conftest import jobs_of
+
+# What the test handlers saw, by target id.
+ran: Counter[str] = Counter()
+done: dict[str, asyncio.Event] = {}
+
+
+async def count(context: JobContext, job: ClaimedJob) -> None:
+    await asyncio.sleep(0)  # let concurrent runners interleave
+    ran[job.target_id] += 1
+    if job.target_id in done:
+        done[job.target_id].set()
+
+
+async def flaky(context: JobContext, job: ClaimedJob) -> None:
+    ran[job.target_id] += 1
+    raise ConnectionError(f"provider down (attempt {job.attempts})")
+
+
+async def refused(context: JobContext, job: ClaimedJob) -> None:
+    ran[job.target_id] += 1
+    raise PermanentJobError("the target is gone")
+
+
+handlers.register("test.count", count)
+handlers.register("test.flaky", flaky)
+handlers.register("test.refused", refused)
+
+
+async def enqueue(
+    database: Database, workspace_id: str, kind: str, *, max_attempts: int = 3
+) -> tuple[str, str]:
+    target = new_id()
+    async with database.transaction() as session:
+        job_id = await job_service.enqueue(
+            session,
+            kind=kind,
+            target_id=target,
+            workspace_id=workspace_id,
+            max_attempts=max_attempts,
+        )
+    return job_id, target
+
+
+async def test_a_successful_job_runs_once_and_is_gone(
+    database: Database, workspace: WorkspaceFixture, fast: Settings
+) -> None:
+    _, target = await enqueue(database, workspace.id, "test.count")
+    assert await run_due(database, fast, workspace_id=workspace.id) == 1
+    assert ran[target] == 1
+    assert await jobs_of(database, target) == []
+    assert await run_due(database, fast, workspace_id=workspace.id) == 0
+
+
+async def test_a_failing_job_is_retried_then_dead_with_every_error(
+    database: Database, workspace: WorkspaceFixture, fast: Settings
+) -> None:
+    _, target = await enqueue(database, workspace.id, "test.flaky", max_attempts=3)
+    assert await run_due(database, fast, workspace_id=workspace.id) == 3
+    assert ran[target] == 3
+    [dead] = await jobs_of(database, target)
+    assert (dead.status, dead.attempts) == ("dead", 3)
+    assert [error.attempt for error in dead.errors] == [1, 2, 3]
+    assert dead.last_error == "ConnectionError: provider down (attempt 3)"
+    assert dead.errors[0].error == "ConnectionError: provider down (attempt 1)"
+
+
+async def test_a_retry_waits_for_its_backoff(
+    database: Database, workspace: WorkspaceFixture, settings: Settings
+) -> None:
+    _, target = await enqueue(database, workspace.id, "test.flaky", max_attempts=3)
+    slow = settings.model_copy(update={"job_retry_base_seconds": 60.0})
+    assert await run_due(database, slow, workspace_id=workspace.id) == 1
+    [pending] = await jobs_of(database, target)
+    assert (pending.status, pending.attempts, pending.lease_until) == ("pending", 1, None)
+    wait = (pending.run_at - pending.updated_at).total_seconds()
+    assert 30.0 <= wait <= 60.0
+
+
+async def test_a_permanent_error_kills_the_job_at_once_and_retry_revives_it(
+    database: Database, workspace: WorkspaceFixture, fast: Settings
+) -> None:
+    job_id, target = await enqueue(database, workspace.id, "test.refused", max_attempts=5)
+    assert await run_due(database, fast, workspace_id=workspace.id) == 1
+    [dead] = await jobs_of(database, target)
+    assert (dead.status, dead.attempts) == ("dead", 1)
+    assert dead.last_error == "PermanentJobError: the target is gone"
+    async with database.transaction() as session:
+        revived = await job_service.retry(session, workspace.id, job_id)
+    assert (revived.status, revived.attempts, len(revived.errors)) == ("pending", 0, 1)
+    assert await run_due(database, fast, workspace_id=workspace.id) == 1
+    assert ran[target] == 2
+    [again] = await jobs_of(database, target)
+    assert [error.attempt for error in again.errors] == [1, 1]
+
+
+async def test_a_job_of_an_unknown_kind_is_dead(
+    database: Database, workspace: WorkspaceFixture, fast: Settings
+) -> None:
+    _, target = await enqueue(database, workspace.id, "test.nobody-handles-this")
+    await run_due(database, fast, workspace_id=workspace.id)
+    [dead] = await jobs_of(database, target)
+    assert dead.status == "dead"
+    assert "no handler" in (dead.last_error or "")
+
+
+async def test_two_runners_never_run_one_job_twice(
+    database: Database, workspace: WorkspaceFixture, fast: Settings
+) -> None:
+    targets = [(await enqueue(database, workspace.id, "test.count"))[1] for _ in range(40)]
+    small = fast.model_copy(update={"worker_concurrency": 3})
+    counts = await asyncio.gather(
+        run_due(database, small, workspace_id=workspace.id),
+        run_due(database, small, workspace_id=workspace.id),
+        run_due(database, small, workspace_id=workspace.id),
+    )
+    assert sum(counts) == 40
+    assert [ran[target] for target in targets] == [1] * 40
+
+
+@dataclass(frozen=True)
+class Loop:
+    database: Database
+    settings: Settings
+    stop: asyncio.Event
+
+
+async def test_the_worker_is_woken_by_a_commit_not_by_its_poll(
+    database: Database, workspace: WorkspaceFixture, fast: Settings
+) -> None:
+    # A poll far longer than the test may take: only the wake-up can start the job in time.
+    sleepy = fast.model_copy(update={"worker_poll_seconds": 300.0})
+    stop = asyncio.Event()
+    worker = asyncio.create_task(worker_loop(Loop(database, sleepy, stop)))
+    try:
+        await asyncio.sleep(0.2)  # let the worker go idle first
+        target = new_id()
+        done[target] = asyncio.Event()
+        async with database.transaction() as session:
+            await job_service.enqueue(
+                session, kind="test.count", target_id=target, workspace_id=workspace.id
+            )
+        await asyncio.wait_for(done[target].wait(), timeout=10)
+        assert ran[target] == 1
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, timeout=10)
+
+
+async def test_postgres_notify_reaches_a_listener_at_commit(
+    database: Database, workspace: WorkspaceFixture
+) -> None:
+    if not database.caps.supports_listen_notify:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    woken = asyncio.Event()
+    async with listen_for_jobs(database, woken.set):
+        async with database.transaction() as session:
+            await job_service.enqueue(
+                session, kind="test.count", target_id=new_id(), workspace_id=workspace.id
+            )
+            await asyncio.sleep(0.2)
+            assert not woken.is_set()  # nothing before commit
+        await asyncio.wait_for(woken.wait(), timeout=5)
+
+
+async def test_runner_identities_differ(database: Database, fast: Settings) -> None:
+    async with Runner.opened(database, fast) as one, Runner.opened(database, fast) as two:
+        assert one.worker != two.worker
