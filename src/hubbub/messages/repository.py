@@ -60,6 +60,14 @@ class MessageQuery:
 
 
 _INSERT_MESSAGE = prepared(insert(message))
+# Every status change of every delivery runs this; the SET columns come from the parameters.
+_UPDATE_IF_STATUS = prepared(
+    update(message).where(
+        message.c.workspace_id == bindparam("b_ws"),
+        message.c.id == bindparam("b_id"),
+        message.c.status == bindparam("b_expected"),
+    )
+)
 _INSERT_INTERACTION = insert(interaction)
 _GET_MESSAGE = select(message).where(
     message.c.workspace_id == bindparam("workspace_id"), message.c.id == bindparam("message_id")
@@ -143,15 +151,8 @@ class MessageRepository:
     ) -> bool:
         """Compare-and-set on the status: True when the row still had ``expected`` and was
         changed. Concurrent callbacks for one message thus apply one at a time."""
-        result = await self.session.conn.execute(
-            update(message)
-            .where(
-                message.c.workspace_id == workspace_id,
-                message.c.id == message_id,
-                message.c.status == expected,
-            )
-            .values(**values)
-        )
+        parameters = {**values, "b_ws": workspace_id, "b_id": message_id, "b_expected": expected}
+        result = await self.session.conn.execute(_UPDATE_IF_STATUS, parameters)
         return bool(result.rowcount)
 
     async def delete(self, workspace_id: str, message_id: str) -> bool:
