@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import orjson
 
 from tests.conftest import WorkspaceFixture
 
@@ -136,14 +137,16 @@ class Surfaces:
         )
         return str(expect(response, 201)["message"]["id"])
 
-    async def write_bird(self, text: str) -> str:
+    async def write_bird(self, text: str, reply_to: str | None = None) -> str:
         # Bird addresses a channel and a receiver; the core finds the conversation of that
         # channel with that contact, i.e. the shared one.
-        body = {
+        body: dict[str, Any] = {
             "receiver": {"contacts": [{"identifierValue": self.shared.phone}]},
             "body": {"type": "text", "text": {"text": text}},
             "tags": ["topic"],
         }
+        if reply_to is not None:
+            body["replyTo"] = {"id": reply_to, "type": "message"}
         response = await self.client.post(
             self.bird_messages(), json=body, headers=self.bird_headers
         )
@@ -165,10 +168,13 @@ class Surfaces:
         )
         return str(expect(response, 201)["data"]["id"])
 
-    async def write_channelio(self, text: str) -> str:
+    async def write_channelio(self, text: str, options: list[str] | None = None) -> str:
+        body: dict[str, Any] = {"plainText": text}
+        if options is not None:
+            body["options"] = options  # Channel.io-only: kept in Channel.io's private tag
         response = await self.client.post(
             f"{CHANNELIO}/user-chats/{self.shared.conversation_id}/messages",
-            json={"plainText": text},
+            json=body,
             headers=self.channelio_headers,
         )
         return str(expect(response, 200)["message"]["id"])
@@ -257,6 +263,10 @@ class Surfaces:
             tags=None,  # a Channel.io message shows no tags
             raw=raw,
         )
+
+    async def read_raw(self, surface: str, message_id: str) -> str:
+        """The message exactly as ``surface`` answers it (JSON text), to search for leaks."""
+        return orjson.dumps((await self.read(surface, message_id)).raw).decode()
 
     async def channelio_find(self, chat_id: str, message_id: str) -> dict[str, Any] | None:
         response = await self.client.get(

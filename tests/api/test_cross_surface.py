@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import pytest_asyncio
 
 from tests.api.surfaces import (
-    BIRD,
     SURFACES,
     Seen,
     Shared,
@@ -43,7 +43,7 @@ WRITTEN_TAGS: dict[str, dict[str, str]] = {
     "native": {"topic": "cross"},
     "botpress": {"topic": "cross"},
     "bird": {"topic": "true"},  # a Bird tag is a core tag key with the value "true"
-    "recrubo": {"recrubo.sendBy": "Recruiter"},  # Recrubo's sendBy, kept as a tag
+    "recrubo": {},  # Recrubo's sendBy is Recrubo's private tag: no surface shows it as a tag
     "channelio": {},
 }
 
@@ -59,12 +59,12 @@ def surfaces(client: httpx.AsyncClient, shared: Shared) -> Surfaces:
 
 
 def expected_tags(surface: str, core_tags: dict[str, str]) -> Any:
-    """What ``surface`` shows of the core tags: Botpress the map itself, Bird the keys (but
-    its own hidden ``bird:`` bookkeeping), Recrubo and Channel.io nothing."""
+    """What ``surface`` shows of the (public) core tags: Botpress the map itself, Bird the
+    keys, Recrubo and Channel.io nothing."""
     if surface in ("native", "botpress"):
         return core_tags
     if surface == "bird":
-        return [key for key in core_tags if not key.startswith("bird:")]
+        return list(core_tags)
     return None
 
 
@@ -110,16 +110,66 @@ async def test_a_message_written_anywhere_reads_the_same_everywhere(
     assert native["tags"] == WRITTEN_TAGS[writer]
 
 
-async def test_a_dialects_bookkeeping_tag_shows_as_a_tag_elsewhere(surfaces: Surfaces) -> None:
-    """Real behaviour, reported as a gap: Recrubo keeps ``sendBy`` in the core tag
-    ``recrubo.sendBy``. Recrubo hides it, but Botpress shows it in ``tags`` and Bird lists it
-    as a Bird tag (Bird hides only its own ``bird:`` tags) — mixed case, though Bird's own tags
-    are always lower case. The core has no notion of a dialect-private tag to hide it by."""
+PRIVATE_MARKS = ("$recrubo:", "$bird:", "$channelio:", "recrubo.sendBy", "bird:", "channelio.")
+
+
+async def assert_no_private_tag_anywhere(
+    surfaces: Surfaces, message_id: str, public: dict[str, str] | None = None
+) -> None:
+    """No surface shows a dialect's private tag: not as a tag, not anywhere in its answer;
+    the writer's ``public`` tags show as before."""
+    public = public or {}
+    assert (await surfaces.read("native", message_id)).tags == public
+    assert (await surfaces.read("botpress", message_id)).tags == public
+    assert (await surfaces.read("bird", message_id)).tags == list(public)
+    for surface in SURFACES:
+        raw = await surfaces.read_raw(surface, message_id)
+        assert not [mark for mark in PRIVATE_MARKS if mark in raw], (surface, raw)
+
+
+async def test_recrubos_send_by_is_private_to_recrubo(surfaces: Surfaces) -> None:
     message_id = await surfaces.write("recrubo", "Hi from the recruiter")
-    assert (await surfaces.read("botpress", message_id)).tags == {"recrubo.sendBy": "Recruiter"}
-    assert (await surfaces.read("bird", message_id)).tags == ["recrubo.sendBy"]
+    await assert_no_private_tag_anywhere(surfaces, message_id)
     recrubo = await surfaces.read("recrubo", message_id)
     assert recrubo.raw["attributes"]["sendBy"] == "Recruiter"
+
+
+async def test_birds_reply_to_is_private_to_bird(surfaces: Surfaces) -> None:
+    first = await surfaces.write("native", "Question")
+    message_id = await surfaces.write_bird("Answer", reply_to=first)
+    await assert_no_private_tag_anywhere(surfaces, message_id, WRITTEN_TAGS["bird"])
+    bird = await surfaces.read("bird", message_id)
+    assert bird.raw["replyTo"] == {"id": first, "type": "message"}
+    assert bird.tags == ["topic"]  # the client's own Bird tag still shows
+
+
+async def test_channelios_extras_are_private_to_channelio(surfaces: Surfaces) -> None:
+    message_id = await surfaces.write_channelio("Quiet note", options=["doNotPost"])
+    await assert_no_private_tag_anywhere(surfaces, message_id)
+    channelio = await surfaces.read("channelio", message_id)
+    assert channelio.raw["options"] == ["doNotPost"]
+
+
+async def test_the_event_log_carries_no_private_tag(
+    client: httpx.AsyncClient, surfaces: Surfaces, shared: Shared
+) -> None:
+    """Webhooks and realtime streams replay the event log: it must not leak them either."""
+    written = [
+        await surfaces.write("recrubo", "Logged"),
+        await surfaces.write_channelio("Logged", options=["doNotPost"]),
+    ]
+    events = expect(
+        await client.get(
+            "/v1/events",
+            params={"type": "message.created", "limit": 500},
+            headers=shared.workspace.headers,
+        ),
+        200,
+    )["data"]
+    logged = [e["data"]["message"] for e in events if e["message_id"] in written]
+    assert [m["id"] for m in logged] == written
+    assert all(m["tags"] == {} for m in logged)
+    assert not [mark for mark in PRIVATE_MARKS if mark in orjson.dumps(events).decode()]
 
 
 @pytest.mark.parametrize("writer", SURFACES)
@@ -195,14 +245,13 @@ async def test_every_surface_lists_the_messages_of_the_others(
     assert [m["id"] for m in channelio["messages"]] == written
 
 
-async def test_a_channelio_chat_has_no_channel_so_bird_cannot_address_it(
+async def test_a_channelio_chat_lives_on_the_webchat_channel(
     client: httpx.AsyncClient, surfaces: Surfaces, shared: Shared
 ) -> None:
-    """The one real gap. A user chat made through Channel.io (``POST /users/{id}/user-chats``)
-    is a core conversation with no channel — Channel.io has no channels — so its messages have
-    ``channel_id`` null. Bird reads a message only under its channel's path, so no
-    ``/channels/{ch}/messages/{id}`` reaches it (404 in Bird's shape); Bird's workspace-wide
-    list still shows it, with ``channelId`` null. Every other surface reads it by id."""
+    """A user chat made through Channel.io (``POST /users/{id}/user-chats``) is a conversation
+    on the workspace's web chat channel (Channel.io is a live chat; one named "Channel.io" is
+    made on first use), so Bird lists and reads its messages under that channel and the native
+    API finds them by ``channel_id``."""
     chat = expect(
         await client.post(
             f"/compat/channelio/open/v5/users/{shared.contact_id}/user-chats",
@@ -219,26 +268,70 @@ async def test_a_channelio_chat_has_no_channel_so_bird_cannot_address_it(
         200,
     )["message"]
     truth = await surfaces.read("native", sent["id"])
-    assert truth.raw["channel_id"] is None
+    channel_id = truth.raw["channel_id"]
+    channel = expect(
+        await client.get(f"/v1/channels/{channel_id}", headers=shared.workspace.headers), 200
+    )
+    assert (channel["platform"], channel["name"]) == ("webchat", "Channel.io")
     assert truth.raw["conversation_id"] == chat["id"]
     for surface in ("botpress", "recrubo"):
         seen = await surfaces.read(surface, sent["id"])
         assert_same_message(surface, seen, truth, "Only a chat")
-    missing = await client.get(
-        surfaces.bird_messages(tail=f"/{sent['id']}"), headers=surfaces.bird_headers
-    )
-    assert missing.status_code == 404
-    assert set(missing.json()) == {"code", "message", "details"}
     listed = expect(
+        await client.get(surfaces.bird_messages(channel_id), headers=surfaces.bird_headers), 200
+    )
+    assert [m["id"] for m in listed["results"]] == [sent["id"]]
+    assert listed["results"][0]["channelId"] == channel_id
+    bird = expect(
         await client.get(
-            f"{BIRD}/workspaces/{shared.workspace.id}/messages", headers=surfaces.bird_headers
+            surfaces.bird_messages(channel_id, f"/{sent['id']}"), headers=surfaces.bird_headers
         ),
         200,
     )
-    [found] = [m for m in listed["results"] if m["id"] == sent["id"]]
-    assert found["channelId"] is None
-    assert found["body"] == {"type": "text", "text": {"text": "Only a chat"}}
-    assert found["status"] == "accepted"
+    assert bird["body"] == {"type": "text", "text": {"text": "Only a chat"}}
+    native = expect(
+        await client.get(
+            "/v1/messages", params={"channel_id": channel_id}, headers=shared.workspace.headers
+        ),
+        200,
+    )
+    assert [m["id"] for m in native["data"]] == [sent["id"]]
+
+
+async def test_every_channelio_chat_shares_the_oldest_webchat_channel(
+    client: httpx.AsyncClient, surfaces: Surfaces, shared: Shared
+) -> None:
+    """An existing web chat channel is used rather than a new one: the oldest by creation."""
+    headers = shared.workspace.headers
+    oldest = expect(
+        await client.post(
+            "/v1/channels", json={"platform": "webchat", "name": "site"}, headers=headers
+        ),
+        201,
+    )
+    expect(
+        await client.post(
+            "/v1/channels", json={"platform": "webchat", "name": "app"}, headers=headers
+        ),
+        201,
+    )
+    chats = [
+        expect(
+            await client.post(
+                f"/compat/channelio/open/v5/users/{shared.contact_id}/user-chats",
+                headers=surfaces.channelio_headers,
+            ),
+            200,
+        )["userChat"]
+        for _ in range(2)
+    ]
+    for chat in chats:
+        found = expect(await client.get(f"/v1/conversations/{chat['id']}", headers=headers), 200)
+        assert found["channel_id"] == oldest["id"]
+    webchats = expect(
+        await client.get("/v1/channels", params={"platform": "webchat"}, headers=headers), 200
+    )
+    assert len(webchats["data"]) == 2  # none was added
 
 
 async def test_recrubo_and_bird_find_the_shared_conversation_by_its_contact(
@@ -310,3 +403,164 @@ async def test_a_botpress_conversation_is_readable_everywhere(
     listed = await surfaces.channelio_find(conversation["id"], message["id"])
     assert listed is not None
     assert listed["plainText"] == "In a bot chat"
+
+
+# Requests whose tags, tag patch, tag filter or discriminator name a private (``$``) key:
+# (surface, method, path, json body, query). ``{conversation}``/``{message}``/``{contact}``
+# stand for the shared conversation, a message in it and its contact.
+PRIVATE_KEY = "$recrubo:sendBy"
+REFUSED_REQUESTS: list[tuple[str, str, str, Any, dict[str, str]]] = [
+    (
+        "native",
+        "POST",
+        "/v1/messages",
+        {
+            "conversation_id": "{conversation}",
+            "payload": {"type": "text", "text": "x"},
+            "tags": {PRIVATE_KEY: "Mallory"},
+        },
+        {},
+    ),
+    (
+        "native",
+        "POST",
+        "/v1/messages/get-or-create",
+        {
+            "conversation_id": "{conversation}",
+            "payload": {"type": "text", "text": "x"},
+            "tags": {"topic": "a"},
+            "discriminate_by_tags": [PRIVATE_KEY],
+        },
+        {},
+    ),
+    ("native", "PATCH", "/v1/messages/{message}", {"tags": {PRIVATE_KEY: None}}, {}),
+    ("native", "GET", "/v1/messages", None, {"tag": f"{PRIVATE_KEY}=Recruiter"}),
+    ("native", "POST", "/v1/conversations", {"tags": {PRIVATE_KEY: "x"}}, {}),
+    ("native", "PATCH", "/v1/conversations/{conversation}", {"tags": {PRIVATE_KEY: "x"}}, {}),
+    ("native", "GET", "/v1/conversations", None, {"tag": PRIVATE_KEY}),
+    ("native", "POST", "/v1/contacts", {"tags": {PRIVATE_KEY: "x"}}, {}),
+    ("native", "PATCH", "/v1/contacts/{contact}", {"tags": {PRIVATE_KEY: "x"}}, {}),
+    ("native", "GET", "/v1/contacts", None, {"tag": PRIVATE_KEY}),
+    (
+        "botpress",
+        "POST",
+        "/compat/botpress/v1/chat/messages",
+        {
+            "conversationId": "{conversation}",
+            "userId": "{contact}",
+            "type": "text",
+            "payload": {"text": "x"},
+            "tags": {PRIVATE_KEY: "Mallory"},
+        },
+        {},
+    ),
+    (
+        "botpress",
+        "PUT",
+        "/compat/botpress/v1/chat/messages/{message}",
+        {"tags": {PRIVATE_KEY: ""}},
+        {},
+    ),
+    (
+        "botpress",
+        "GET",
+        "/compat/botpress/v1/chat/messages",
+        None,
+        {"conversationId": "{conversation}", f"tags.{PRIVATE_KEY}": "Recruiter"},
+    ),
+    ("botpress", "POST", "/compat/botpress/v1/chat/users", {"tags": {PRIVATE_KEY: "x"}}, {}),
+    (
+        "botpress",
+        "POST",
+        "/compat/botpress/v1/chat/conversations",
+        {"channel": "channel", "tags": {PRIVATE_KEY: "x"}},
+        {},
+    ),
+]
+
+
+def _bound(value: Any, names: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        return value.format(**names) if value.startswith("{") or "/{" in value else value
+    if isinstance(value, dict):
+        return {_bound(k, names): _bound(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bound(item, names) for item in value]
+    return value
+
+
+def assert_refused_in_surface_shape(surface: str, response: httpx.Response) -> None:
+    body = response.json()
+    if surface == "native":
+        assert response.status_code == 422, response.text
+        assert body["error"]["code"] == "unprocessable"
+        assert body["error"]["details"]["field"] in ("tags", "tag", "discriminate_by_tags")
+        assert body["error"]["details"]["key"] == PRIVATE_KEY
+    else:  # Botpress: every refused payload or filter is a 400 InvalidPayload
+        assert response.status_code == 400, response.text
+        assert (body["code"], body["type"]) == (400, "InvalidPayload")
+        assert body["metadata"]["key"] == PRIVATE_KEY
+
+
+@pytest.mark.parametrize(
+    ("surface", "method", "path", "body", "params"),
+    REFUSED_REQUESTS,
+    ids=[
+        f"{s}-{m}-{p.rsplit('/', 1)[-1]}-{i}" for i, (s, m, p, _, _) in enumerate(REFUSED_REQUESTS)
+    ],
+)
+async def test_no_client_sets_removes_or_filters_by_a_private_tag(
+    client: httpx.AsyncClient,
+    surfaces: Surfaces,
+    shared: Shared,
+    surface: str,
+    method: str,
+    path: str,
+    body: Any,
+    params: dict[str, str],
+) -> None:
+    """Bird, Recrubo and Channel.io have their own tests (in their test packages); the native
+    API and Botpress share the core's rule, answered in each one's error shape."""
+    message_id = await surfaces.write("recrubo", "Private")
+    names = {
+        "conversation": shared.conversation_id,
+        "message": message_id,
+        "contact": shared.contact_id,
+    }
+    headers = surfaces.native_headers if surface == "native" else surfaces.botpress_headers
+    response = await client.request(
+        method,
+        _bound(path, names),
+        json=_bound(body, names),
+        params=_bound(params, names),
+        headers=headers,
+    )
+    assert_refused_in_surface_shape(surface, response)
+    recrubo = await surfaces.read("recrubo", message_id)
+    assert recrubo.raw["attributes"]["sendBy"] == "Recruiter"  # the private tag is untouched
+
+
+async def test_client_patches_leave_private_tags_untouched(
+    client: httpx.AsyncClient, surfaces: Surfaces, shared: Shared
+) -> None:
+    message_id = await surfaces.write("recrubo", "Patched elsewhere")
+    native = expect(
+        await client.patch(
+            f"/v1/messages/{message_id}",
+            json={"tags": {"topic": "n"}},
+            headers=surfaces.native_headers,
+        ),
+        200,
+    )
+    assert native["tags"] == {"topic": "n"}
+    botpress = expect(
+        await client.put(
+            f"/compat/botpress/v1/chat/messages/{message_id}",
+            json={"tags": {"topic": "", "other": "b"}},
+            headers=surfaces.botpress_headers,
+        ),
+        200,
+    )
+    assert botpress["message"]["tags"] == {"other": "b"}
+    recrubo = await surfaces.read("recrubo", message_id)
+    assert recrubo.raw["attributes"]["sendBy"] == "Recruiter"

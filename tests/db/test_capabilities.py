@@ -138,13 +138,15 @@ class TestFulltextQuery:
     @pytest.mark.parametrize(
         ("text", "sqlite", "postgres"),
         [
-            ("hello", '"hello"*', "hello:*"),
-            ("Hello world", '"Hello" "world"*', "Hello & world:*"),
+            ("hello", '"hello"', "hello"),
+            ("Hello world", '"Hello" "world"', "Hello & world"),
+            ("hel* world", '"hel"* "world"', "hel:* & world"),
             ('"a" OR b*', '"a" "OR" "b"*', "a & OR & b:*"),
-            ("a:* | !b & (c)", '"a" "b" "c"*', "a & b & c:*"),
-            ("NEAR(x y) ^col: -z", '"NEAR" "x" "y" "col" "z"*', "NEAR & x & y & col & z:*"),
-            ("o'brien", '"o" "brien"*', "o & brien:*"),
-            ("café  naïve", '"café" "naïve"*', "café & naïve:*"),
+            ("a:* | !b & (c)", '"a" "b" "c"', "a & b & c"),
+            ("NEAR(x y) ^col: -z", '"NEAR" "x" "y" "col" "z"', "NEAR & x & y & col & z"),
+            ("o'brien", '"o" "brien"', "o & brien"),
+            ("café  naïve", '"café" "naïve"', "café & naïve"),
+            ("a** *b", '"a"* "b"', "a:* & b"),
         ],
     )
     def test_keeps_only_words(self, text: str, sqlite: str, postgres: str) -> None:
@@ -183,7 +185,9 @@ class TestFulltextSearch:
         ("query", "expected"),
         [
             ("shipped", {"greeting"}),
-            ("ship", {"greeting"}),  # the last word is a prefix
+            ("ship", set()),  # a word matches whole words only
+            ("ship*", {"greeting"}),  # unless it asks to be a prefix
+            ("hel* parc*", {"greeting"}),
             ("HELLO parcel", {"greeting"}),
             ("hello beta", set()),  # every word must match
             ('"alpha" OR bet*', {"boolean"}),

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from hubbub.db.uow import Database
 from hubbub.errors import UnprocessableEntity
 from hubbub.kit.cursors import Order
+from hubbub.messages.repository import MessageQuery, MessageRepository
 from hubbub.messages.schemas import MessageFilter
 from hubbub.messages.service import message as message_service
 from tests.messages.dataset import Dataset, names, reference
@@ -134,7 +136,8 @@ async def test_bad_tag_filter(database: Database, dataset: Dataset) -> None:
     [
         ("parcel", {"parcel"}),
         ("PARCEL", {"parcel"}),
-        ("ship", {"parcel"}),  # the last word is a prefix
+        ("ship", set()),  # whole words only
+        ("ship*", {"parcel"}),  # unless asked for as a prefix
         ("alice parcel", {"parcel"}),  # every word, anywhere
         ("parcel alice", {"parcel"}),
         ("hello zebra", set()),
@@ -159,3 +162,23 @@ async def test_full_text_with_other_filters(database: Database, dataset: Dataset
     email = dataset.conversations["email"].id
     got = await listed(database, dataset, q="invoice", conversation_id=email, direction="incoming")
     assert names(dataset, got) == ["reply"]
+
+
+async def test_a_search_is_planned_for_its_words_on_postgresql(
+    database: Database, dataset: Dataset
+) -> None:
+    """A generic plan (what a prepared statement settles on) walks the newest messages for a
+    rare word; a filtered list asks PostgreSQL to plan for the actual values instead."""
+    query = MessageQuery(fulltext=database.caps.fulltext_query("invoice"))
+    async with database.read() as session:
+        repository = MessageRepository(session)
+        found = await repository.list_page(
+            dataset.workspace_id, query, limit=10, order="desc", after=None
+        )
+        if database.caps.custom_plan() is not None:
+            mode = await session.conn.execute(text("SHOW plan_cache_mode"))
+            assert mode.scalar_one() == "force_custom_plan"
+    assert {item.id for item in found} == {
+        dataset.messages["invoice"].id,
+        dataset.messages["reply"].id,
+    }

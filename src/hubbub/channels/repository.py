@@ -33,6 +33,18 @@ class ChannelRepository:
         )
         return list(rows.scalars())
 
+    async def first_for_platform(self, workspace_id: str, platform: str) -> Channel | None:
+        """The workspace's oldest channel of ``platform``."""
+        row = (
+            await self.session.conn.execute(
+                select(channel)
+                .where(channel.c.workspace_id == workspace_id, channel.c.platform == platform)
+                .order_by(channel.c.created_at, channel.c.id)
+                .limit(1)
+            )
+        ).one_or_none()
+        return None if row is None else Channel.model_validate(row._mapping)
+
     async def update(self, workspace_id: str, channel_id: str, values: dict[str, Any]) -> None:
         await self.session.conn.execute(
             update(channel)

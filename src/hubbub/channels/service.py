@@ -6,19 +6,34 @@ from __future__ import annotations
 from typing import Any
 
 from hubbub.channels.repository import ChannelRepository
-from hubbub.channels.schemas import Channel, ChannelCreate, ChannelUpdate
+from hubbub.channels.schemas import Channel, ChannelCreate, ChannelUpdate, Platform
+from hubbub.connectors.webhook import check_channel_destination
 from hubbub.db.uow import Session
-from hubbub.errors import NotFound
+from hubbub.discriminators.repository import DiscriminatorRepository
+from hubbub.errors import Conflict, NotFound
 from hubbub.events.service import event as event_service
 from hubbub.kit.clock import utcnow
 from hubbub.kit.ids import new_id
+from hubbub.kit.tags import discriminator_digest
+
+DEFAULT_CHANNEL_KIND = "default_channel"
+# A claim can point at a channel deleted since: it is dropped and taken again.
+_CLAIM_ROUNDS = 5
 
 
 class ChannelService:
-    async def create(self, session: Session, workspace_id: str, data: ChannelCreate) -> Channel:
+    async def create(
+        self,
+        session: Session,
+        workspace_id: str,
+        data: ChannelCreate,
+        *,
+        channel_id: str | None = None,
+    ) -> Channel:
+        await check_channel_destination(data.platform, data.config)
         now = utcnow()
         channel = Channel(
-            id=new_id(),
+            id=channel_id or new_id(),
             workspace_id=workspace_id,
             platform=data.platform,
             name=data.name,
@@ -43,6 +58,30 @@ class ChannelService:
         )
         return channel
 
+    async def get_or_create_default(
+        self, session: Session, workspace_id: str, *, platform: Platform, name: str
+    ) -> Channel:
+        """The workspace's default channel of ``platform``: its oldest one, or, when it has
+        none, a new one called ``name``. Concurrent first uses create one channel: each claims
+        the (platform) digest before inserting, and only one claim wins."""
+        repository = ChannelRepository(session)
+        claims = DiscriminatorRepository(session)
+        digest = discriminator_digest(DEFAULT_CHANNEL_KIND, platform, {})
+        for _ in range(_CLAIM_ROUNDS):
+            found = await repository.first_for_platform(workspace_id, platform)
+            if found is not None:
+                return found
+            channel_id = new_id()
+            if await claims.claim(
+                workspace_id, digest, kind=DEFAULT_CHANNEL_KIND, target_id=channel_id
+            ):
+                data = ChannelCreate(platform=platform, name=name)
+                return await self.create(session, workspace_id, data, channel_id=channel_id)
+            claimed = await claims.get_target(workspace_id, digest)
+            if claimed is not None and (await repository.get(workspace_id, claimed)) is None:
+                await claims.release_target(claimed)  # its channel was deleted since
+        raise Conflict("the default channel is being created concurrently; retry the request")
+
     async def get(self, session: Session, workspace_id: str, channel_id: str) -> Channel | None:
         return await ChannelRepository(session).get(workspace_id, channel_id)
 
@@ -64,6 +103,8 @@ class ChannelService:
         changes = _changes(data)
         if not changes:
             return channel
+        if "config" in changes:
+            await check_channel_destination(channel.platform, changes["config"])
         changes["updated_at"] = utcnow()
         await ChannelRepository(session).update(workspace_id, channel_id, changes)
         return channel.model_copy(update=changes)

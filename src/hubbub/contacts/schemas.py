@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
+
+from hubbub.kit.tags import public_tags
 
 IdentifierKey = str  # "emailaddress", "phonenumber", "userid", ... (lower-case, 1..64)
 
@@ -22,6 +24,11 @@ class Contact(BaseModel):
     tags: dict[str, str] = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
+
+    @field_serializer("tags", when_used="json")
+    def _public_tags(self, tags: dict[str, str]) -> dict[str, str]:
+        # The wire never shows a surface's private tags (see ``hubbub.kit.tags``).
+        return public_tags(tags)
 
 
 class ContactCreate(BaseModel):

@@ -26,7 +26,9 @@ from hubbub.kit.ids import new_id
 from hubbub.kit.tags import (
     TagMap,
     TagPatch,
+    apply_client_tag_patch,
     apply_tag_patch,
+    check_client_tags,
     discriminating_tags,
     discriminator_digest,
     tags_match,
@@ -100,12 +102,14 @@ def parse_tag_filter(tag: str) -> TagFilter:
     key, sep, value = tag.partition("=")
     if not key or (sep and not value):
         raise InvalidInput("a tag filter reads 'key' or 'key=value'", field="tag")
+    check_client_tags([key], field="tag")
     return TagFilter(key=key, value=value if sep else None)
 
 
 class ContactService:
     async def create(self, session: Session, workspace_id: str, data: ContactCreate) -> Contact:
         """Conflict when another contact of the workspace already holds an identifier."""
+        check_client_tags(data.tags)
         identifiers = _in_stored_order(normalize_identifiers(data.identifiers))
         now = utcnow()
         contact = Contact(
@@ -162,6 +166,8 @@ class ContactService:
         """The contact whose tags match (Botpress's rule, see ``hubbub.kit.tags``), with the
         request's tags applied; or a new one with ``name`` and ``attributes``. Concurrent
         identical calls race on the discriminator digest, so exactly one of them creates."""
+        check_client_tags(data.tags)
+        check_client_tags(data.discriminate_by_tags or (), field="discriminate_by_tags")
         wanted = discriminating_tags(data.tags, data.discriminate_by_tags)
         if not wanted:
             return await self._insert_tagged(session, workspace_id, data, new_id()), True
@@ -198,6 +204,7 @@ class ContactService:
         The cursor's time is the sort field's; a cursor's own order wins."""
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        check_client_tags(query.tags)
         if cursor is not None:
             order = cursor.order
         contacts, more = await ContactRepository(session).page_matching(
@@ -245,7 +252,7 @@ class ContactService:
     ) -> Contact:
         """Patch the matched contact's tags; when they change, its old claims are released
         and the one this request matched by is taken again."""
-        merged = apply_tag_patch(found.tags, tags)
+        merged = apply_client_tag_patch(found.tags, tags)
         if merged == found.tags:
             return found
         now = utcnow()
@@ -256,6 +263,17 @@ class ContactService:
         await claims.release_target(found.id)
         await claims.claim(found.workspace_id, digest, kind=TAGS_KIND, target_id=found.id)
         return found.model_copy(update={"tags": merged, "updated_at": now})
+
+    async def tag_values(
+        self, session: Session, workspace_id: str, key: str, *, after: str | None, limit: int
+    ) -> tuple[list[str], str | None]:
+        """A page of the distinct values of tag ``key`` on the workspace's contacts, in order,
+        after ``after``; and the value the next page starts after (None at the end)."""
+        check_client_tags([key], field="key")
+        values = await ContactRepository(session).tag_values(
+            workspace_id, key, after=after, limit=limit + 1
+        )
+        return values[:limit], values[limit - 1] if len(values) > limit else None
 
     async def get(self, session: Session, workspace_id: str, contact_id: str) -> Contact | None:
         return await ContactRepository(session).get(workspace_id, contact_id)
@@ -364,7 +382,8 @@ def _changes(contact: Contact, data: ContactUpdate) -> dict[str, Any]:
     if data.attributes is not None:
         changes["attributes"] = data.attributes
     if data.tags is not None:
-        changes["tags"] = apply_tag_patch(contact.tags, data.tags)
+        check_client_tags(data.tags)
+        changes["tags"] = apply_client_tag_patch(contact.tags, data.tags)
     return changes
 
 

@@ -115,6 +115,25 @@ class ConversationRepository:
         )
         return (await self.session.conn.execute(query)).scalar_one_or_none()
 
+    async def tag_values(
+        self, workspace_id: str, key: str, *, after: str | None, limit: int
+    ) -> list[str]:
+        """Distinct values of tag ``key`` among the workspace's conversations, in order, after
+        ``after``. The value is picked in a subquery so the outer DISTINCT and ORDER BY name a
+        plain column (PostgreSQL cannot match two bound ``->>`` expressions)."""
+        values = (
+            select(self.session.caps.json_text(conversation.c.tags, key).label("value"))
+            .where(conversation.c.workspace_id == workspace_id)
+            .subquery()
+        )
+        bounds: list[ColumnElement[bool]] = [values.c.value.is_not(None)]
+        if after is not None:
+            bounds.append(values.c.value > after)
+        statement = (
+            select(values.c.value).distinct().where(*bounds).order_by(values.c.value).limit(limit)
+        )
+        return [row.value for row in await self.session.conn.execute(statement)]
+
     async def list(
         self,
         workspace_id: str,
@@ -126,8 +145,10 @@ class ConversationRepository:
         limit: int,
         after: Cursor | None,
         order: Order,
+        offset: int = 0,
     ) -> list[Conversation]:
-        """Up to ``limit`` conversations after ``after`` in ``order`` of (created_at, id)."""
+        """Up to ``limit`` conversations after ``after`` in ``order`` of (created_at, id),
+        the first ``offset`` of them skipped."""
         query = select(conversation).where(conversation.c.workspace_id == workspace_id)
         if channel_id is not None:
             query = query.where(conversation.c.channel_id == channel_id)
@@ -144,7 +165,8 @@ class ConversationRepository:
             query = query.where(key > position if order == "asc" else key < position)
         columns = (conversation.c.created_at, conversation.c.id)
         ordering = columns if order == "asc" else tuple(c.desc() for c in columns)
-        rows = await self.session.conn.execute(query.order_by(*ordering).limit(limit))
+        query = query.order_by(*ordering).limit(limit)
+        rows = await self.session.conn.execute(query.offset(offset) if offset else query)
         return [Conversation.model_validate(row._mapping) for row in rows]
 
     async def list_matching(

@@ -3,7 +3,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
+
+from hubbub.kit.tags import public_tags
 
 ConversationStatus = Literal["open", "snoozed", "closed"]
 ParticipantRole = Literal["contact", "agent", "bot"]
@@ -22,6 +24,11 @@ class Conversation(BaseModel):
     message_count: int = 0
     created_at: datetime
     updated_at: datetime
+
+    @field_serializer("tags", when_used="json")
+    def _public_tags(self, tags: dict[str, str]) -> dict[str, str]:
+        # The wire never shows a surface's private tags (see ``hubbub.kit.tags``).
+        return public_tags(tags)
 
 
 class ConversationCreate(BaseModel):

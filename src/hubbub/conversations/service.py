@@ -28,7 +28,9 @@ from hubbub.kit.cursors import Cursor, Order
 from hubbub.kit.ids import new_id
 from hubbub.kit.tags import (
     TagMap,
+    apply_client_tag_patch,
     apply_tag_patch,
+    check_client_tags,
     discriminating_tags,
     discriminator_digest,
     tags_match,
@@ -46,6 +48,7 @@ class ConversationService:
     async def create(
         self, session: Session, workspace_id: str, data: ConversationCreate
     ) -> Conversation:
+        check_client_tags(data.tags)
         await self._check_references(session, workspace_id, data.channel_id, data.participant_ids)
         return await self._insert(session, workspace_id, data, conversation_id=new_id())
 
@@ -55,6 +58,8 @@ class ConversationService:
         """The conversation whose tags match the request (Botpress's rule, see
         ``hubbub.kit.tags``), with the request's tags applied; or a new one. Concurrent identical
         calls race on the discriminator digest, so exactly one of them creates."""
+        check_client_tags(data.tags)
+        check_client_tags(data.discriminate_by_tags or (), field="discriminate_by_tags")
         await self._check_references(session, workspace_id, data.channel_id, data.participant_ids)
         wanted = discriminating_tags(data.tags, data.discriminate_by_tags)
         if not wanted:
@@ -117,6 +122,17 @@ class ConversationService:
             return await self._insert(session, workspace_id, data, conversation_id=target_id)
         raise Conflict("the conversation is being changed concurrently; retry the request")
 
+    async def tag_values(
+        self, session: Session, workspace_id: str, key: str, *, after: str | None, limit: int
+    ) -> tuple[list[str], str | None]:
+        """A page of the distinct values of tag ``key`` on the workspace's conversations, in order,
+        after ``after``; and the value the next page starts after (None at the end)."""
+        check_client_tags([key], field="key")
+        values = await ConversationRepository(session).tag_values(
+            workspace_id, key, after=after, limit=limit + 1
+        )
+        return values[:limit], values[limit - 1] if len(values) > limit else None
+
     async def get(
         self, session: Session, workspace_id: str, conversation_id: str
     ) -> Conversation | None:
@@ -159,9 +175,10 @@ class ConversationService:
         limit: int = 50,
         cursor: Cursor | None = None,
         order: Order = "desc",
+        offset: int = 0,
     ) -> tuple[builtins.list[Conversation], Cursor | None]:
         """One page in (created_at, id) order, and the cursor of the next page if there is one.
-        ``tag`` is ``key`` (the tag is set) or ``key=value``."""
+        ``tag`` is ``key`` (the tag is set) or ``key=value``; ``offset`` skips that many first."""
         if cursor is not None and cursor.order != order:
             raise InvalidCursor(f"the cursor was issued for order '{cursor.order}'", field="cursor")
         limit = max(1, min(limit, MAX_PAGE))
@@ -174,6 +191,7 @@ class ConversationService:
             limit=limit + 1,
             after=cursor,
             order=order,
+            offset=offset,
         )
         if len(rows) <= limit:
             return rows, None
@@ -195,6 +213,7 @@ class ConversationService:
         the end). A cursor carries the order it was issued for, and that order wins."""
         if not 1 <= limit <= MAX_PAGE:
             raise InvalidInput(f"limit must be between 1 and {MAX_PAGE}", field="limit")
+        check_client_tags(query.tags)
         if cursor is not None:
             order = cursor.order
         rows = await ConversationRepository(session).list_matching(
@@ -327,7 +346,7 @@ class ConversationService:
     ) -> Conversation:
         """Patch the matched conversation's tags with the request's; when they change, its old
         claims are released and the one this request matched by is taken again."""
-        merged = apply_tag_patch(found.tags, tags)
+        merged = apply_client_tag_patch(found.tags, tags)
         if merged == found.tags:
             return found
         updated = await self._save(session, workspace_id, found, {"tags": merged})
@@ -390,7 +409,8 @@ def _changes(current: Conversation, data: ConversationUpdate) -> dict[str, Any]:
     if "subject" in data.model_fields_set and data.subject != current.subject:
         changes["subject"] = data.subject
     if data.tags is not None:
-        tags = apply_tag_patch(current.tags, data.tags)
+        check_client_tags(data.tags)
+        tags = apply_client_tag_patch(current.tags, data.tags)
         if tags != current.tags:
             changes["tags"] = tags
     if data.attributes is not None and data.attributes != current.attributes:
@@ -404,6 +424,7 @@ def _parse_tag(tag: str | None) -> tuple[str, str | None] | None:
     key, equals, value = tag.partition("=")
     if not key:
         raise InvalidInput("a tag filter reads 'key' or 'key=value'", field="tag")
+    check_client_tags([key], field="tag")
     return key, (value if equals else None)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Engine,
     Table,
+    TextClause,
     event,
     exists,
     func,
@@ -41,7 +42,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA mmap_size=268435456",
 )
 
-_FTS_TERM = re.compile(r"\w+", re.UNICODE)
+# A word, and a ``*`` right after it when it is to match as a prefix.
+_FTS_TERM = re.compile(r"(\w+)(\*?)", re.UNICODE)
+_CUSTOM_PLAN = text("SET LOCAL plan_cache_mode = force_custom_plan")
 # Keys a quoted SQLite JSON path label can name: nothing the JSON text would escape.
 _PATH_SAFE_KEY = re.compile(r'[^"\\\x00-\x1f]*')
 
@@ -89,17 +92,30 @@ class Capabilities:
             return exists().select_from(item).where(_sqlite_value_at(item.c.value, field) == value)
         return column.op("@>")(literal([{field: value}], postgresql.JSONB))  # type: ignore[no-any-return]
 
+    def custom_plan(self) -> TextClause | None:
+        """A statement that makes PostgreSQL plan the rest of the transaction's queries for
+        their actual values. Prepared statements switch to a generic plan after five runs, and
+        for a condition whose selectivity depends on the value (a full-text word, a tag) that
+        plan is the one for a common value: it walks the newest rows and filters them, which
+        is 0.3 ms for a word in one message out of six and 120 ms for a word in ten out of
+        200,000 (measured); the custom plan reads the index of the condition instead."""
+        if self.name == "sqlite":
+            return None
+        return _CUSTOM_PLAN
+
     def fulltext_query(self, query: str) -> str | None:
         """The user's words as a query for this engine's full-text index; None when the
-        query has no word to look for. Every word must match (AND); the last may be a prefix."""
+        query has no word to look for. Every word must match (AND); a word written with a
+        trailing ``*`` matches as a prefix. Prefixes are asked for, not implied: PostgreSQL
+        cannot estimate how many rows a prefix matches (it assumes 2 %), so it walked the
+        newest messages for a rare word (130 ms over 200,000 messages, measured), where an
+        exact word's estimate comes from the column's statistics and it reads the index."""
         terms = _FTS_TERM.findall(query)
         if not terms:
             return None
         if self.name == "sqlite":
-            quoted = ['"' + term.replace('"', '""') + '"' for term in terms]
-            quoted[-1] += "*"
-            return " ".join(quoted)
-        return " & ".join([*terms[:-1], terms[-1] + ":*"])
+            return " ".join('"' + word.replace('"', '""') + '"' + star for word, star in terms)
+        return " & ".join(word + (":*" if star else "") for word, star in terms)
 
     def fulltext_condition(self, message_table: Table, fts_query: str) -> ColumnElement[bool]:
         if self.name == "sqlite":

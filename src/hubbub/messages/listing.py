@@ -10,6 +10,7 @@ from hubbub.db.uow import Session
 from hubbub.errors import InvalidInput, UnprocessableEntity
 from hubbub.kit.clock import to_micros
 from hubbub.kit.cursors import Cursor, Order
+from hubbub.kit.tags import check_client_tags, check_private_tags
 from hubbub.messages.repository import MessageQuery, MessageRepository
 from hubbub.messages.schemas import Message, MessageFilter
 
@@ -39,13 +40,14 @@ async def list_page(
     limit: int,
     order: Order,
     cursor: Cursor | None,
+    offset: int = 0,
 ) -> tuple[list[Message], Cursor | None]:
     order = check_page(limit, order, cursor)
     query = await resolve_query(session, workspace_id, filters)
     if query is None:
         return [], None
     rows = await MessageRepository(session).list_page(
-        workspace_id, query, limit=limit + 1, order=order, after=cursor
+        workspace_id, query, limit=limit + 1, order=order, after=cursor, offset=offset
     )
     return rows[:limit], next_cursor(rows, limit, order)
 
@@ -72,6 +74,8 @@ async def resolve_query(
         if fulltext is None:
             return None
     tag_keys, tag_pairs = parse_tags(filters.tags)
+    check_private_tags(filters.private_tags)
+    tag_pairs.extend(filters.private_tags.items())
     return MessageQuery(
         conversation_id=filters.conversation_id,
         channel_id=filters.channel_id,
@@ -99,6 +103,7 @@ def parse_tags(tags: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
         key, sep, value = tag.partition("=")
         if not key or (sep and not value):
             raise UnprocessableEntity("a tag filter reads 'key' or 'key=value'", field="tag")
+        check_client_tags([key], field="tag")
         if sep:
             pairs.append((key, value))
         else:

@@ -59,6 +59,18 @@ class MessageQuery:
     fulltext: str | None = None
 
 
+def _selectivity_varies(query: MessageQuery) -> bool:
+    """Whether how many rows match depends so much on the value that one plan cannot serve
+    every value (see ``Capabilities.custom_plan``)."""
+    return bool(
+        query.fulltext
+        or query.tag_keys
+        or query.tag_pairs
+        or query.author_ids
+        or query.recipient_values
+    )
+
+
 _INSERT_MESSAGE = prepared(insert(message))
 # Every status change of every delivery runs this; the SET columns come from the parameters.
 _UPDATE_IF_STATUS = prepared(
@@ -139,6 +151,25 @@ class MessageRepository:
         ).one_or_none()
         return None if row is None else _to_message(row._mapping)
 
+    async def tag_values(
+        self, workspace_id: str, key: str, *, after: str | None, limit: int
+    ) -> list[str]:
+        """Distinct values of tag ``key`` among the workspace's messages, in order, after
+        ``after``. The value is picked in a subquery so the outer DISTINCT and ORDER BY name a
+        plain column (PostgreSQL cannot match two bound ``->>`` expressions)."""
+        values = (
+            select(self.session.caps.json_text(message.c.tags, key).label("value"))
+            .where(message.c.workspace_id == workspace_id)
+            .subquery()
+        )
+        bounds: list[ColumnElement[bool]] = [values.c.value.is_not(None)]
+        if after is not None:
+            bounds.append(values.c.value > after)
+        statement = (
+            select(values.c.value).distinct().where(*bounds).order_by(values.c.value).limit(limit)
+        )
+        return [row.value for row in await self.session.conn.execute(statement)]
+
     async def update(self, workspace_id: str, message_id: str, values: dict[str, Any]) -> None:
         await self.session.conn.execute(
             update(message)
@@ -171,10 +202,15 @@ class MessageRepository:
         limit: int,
         order: Order,
         after: Cursor | None,
+        offset: int = 0,
     ) -> list[Message]:
-        """Up to ``limit`` messages after ``after``; callers ask for one more than a page to
-        learn whether another page follows."""
+        """Up to ``limit`` messages after ``after``, the first ``offset`` of them skipped;
+        callers ask for one more than a page to learn whether another page follows."""
         statement = self.page_statement(workspace_id, query, limit=limit, order=order, after=after)
+        if offset:
+            statement = statement.offset(offset)
+        if _selectivity_varies(query) and (custom := self.session.caps.custom_plan()) is not None:
+            await self.session.conn.execute(custom)
         rows = await self.session.conn.execute(statement)
         return [_to_message(row._mapping) for row in rows]
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator
 
+from hubbub.kit.tags import public_tags
 from hubbub.messages.payloads import Payload
 from hubbub.messages.status import FailureStage, Status
 
@@ -102,6 +103,11 @@ class Message(BaseModel):
     created_at: datetime
     updated_at: datetime
 
+    @field_serializer("tags", when_used="json")
+    def _public_tags(self, tags: dict[str, str]) -> dict[str, str]:
+        # The wire never shows a surface's private tags (see ``hubbub.kit.tags``).
+        return public_tags(tags)
+
 
 class MessageFields(BaseModel):
     """What a create and a get-or-create share. Either ``conversation_id``, or ``channel_id``
@@ -186,6 +192,8 @@ class MessageFilter(BaseModel):
     # A recipient's identifier value or contact id.
     recipient: str | None = None
     tags: list[str] = Field(default_factory=list)
+    # ``$`` tags that must hold exactly: set by the surface that owns them, never by a client.
+    private_tags: dict[str, str] = Field(default_factory=dict)
     created_after: datetime | None = None
     created_before: datetime | None = None
     updated_after: datetime | None = None

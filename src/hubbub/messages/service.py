@@ -9,7 +9,8 @@ when that lies ahead). Nothing is sent before the transaction commits.
 from __future__ import annotations
 
 import builtins
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from hubbub.conversations.service import conversation as conversation_service
@@ -24,7 +25,10 @@ from hubbub.kit.ids import new_id
 from hubbub.kit.tags import (
     TagMap,
     TagPatch,
+    apply_client_tag_patch,
     apply_tag_patch,
+    check_client_tags,
+    check_private_tags,
     discriminating_tags,
     discriminator_digest,
     tags_match,
@@ -54,6 +58,9 @@ DISCRIMINATOR_KIND = "message"
 # A claim can point at a message that a concurrent transaction deleted or retagged: such a claim
 # is dropped and taken again. More rounds than this means something keeps racing us.
 _CLAIM_ROUNDS = 5
+# How far past our clock an imported message may be dated (the importer's clock may run a
+# little fast); anything later is not history.
+IMPORT_CLOCK_SKEW = timedelta(minutes=1)
 
 
 class MessageService:
@@ -64,12 +71,18 @@ class MessageService:
         data: MessageCreate,
         *,
         actor_kind: AuthorType = "bot",
+        private_tags: Mapping[str, str] | None = None,
     ) -> Message:
         """Store a message and schedule its delivery when outgoing. ``actor_kind`` is the
-        author type of an outgoing message that names no author."""
+        author type of an outgoing message that names no author; ``private_tags`` are the
+        calling surface's own ``$`` tags, kept beside the client's (see ``hubbub.kit.tags``)."""
+        check_client_tags(data.tags)
         _check_schedule(data)
         target = await resolve_target(session, workspace_id, data, actor_kind=actor_kind)
-        return await self._insert(session, workspace_id, data, data.payload, target, new_id())
+        message_id = new_id()
+        return await self._insert(
+            session, workspace_id, data, data.payload, target, message_id, private_tags
+        )
 
     async def get_or_create(
         self,
@@ -78,17 +91,27 @@ class MessageService:
         data: MessageGetOrCreate,
         *,
         actor_kind: AuthorType = "bot",
+        imported_at: datetime | None = None,
     ) -> tuple[Message, bool]:
         """The conversation's message whose tags match (Botpress's rule, see
         ``hubbub.kit.tags``), with the request's payload and tags applied to it; or a new one.
         Concurrent identical calls create one message: each claims the digest of
-        (conversation, tags) before inserting, and only one claim wins."""
+        (conversation, tags) before inserting, and only one claim wins.
+
+        ``imported_at`` imports history: a new message is dated then (so it sorts into its
+        conversation where it happened) and is never sent; a match keeps its own date."""
+        check_client_tags(data.tags)
+        check_client_tags(data.discriminate_by_tags or (), field="discriminate_by_tags")
         _check_schedule(data)
+        _check_import(data, imported_at)
         target = await resolve_target(session, workspace_id, data, actor_kind=actor_kind)
         wanted = discriminating_tags(data.tags, data.discriminate_by_tags)
         if not wanted:
             payload = _required(data.payload)
-            return await self._insert(session, workspace_id, data, payload, target, new_id()), True
+            created = await self._insert(
+                session, workspace_id, data, payload, target, new_id(), imported_at=imported_at
+            )
+            return created, True
         digest = discriminator_digest(DISCRIMINATOR_KIND, target.conversation_id, wanted)
         claims = DiscriminatorRepository(session)
         repository = MessageRepository(session)
@@ -106,7 +129,9 @@ class MessageService:
             if existing is not None:
                 return await self._apply(session, existing, data.payload, data.tags, digest), False
             payload = _required(data.payload)
-            created = await self._insert(session, workspace_id, data, payload, target, target_id)
+            created = await self._insert(
+                session, workspace_id, data, payload, target, target_id, imported_at=imported_at
+            )
             return created, True
         raise Conflict("the message is being changed concurrently; retry the request")
 
@@ -129,6 +154,17 @@ class MessageService:
         await claims.release_target(target_id)
         return None
 
+    async def tag_values(
+        self, session: Session, workspace_id: str, key: str, *, after: str | None, limit: int
+    ) -> tuple[list[str], str | None]:
+        """A page of the distinct values of tag ``key`` on the workspace's messages, in order,
+        after ``after``; and the value the next page starts after (None at the end)."""
+        check_client_tags([key], field="key")
+        values = await MessageRepository(session).tag_values(
+            workspace_id, key, after=after, limit=limit + 1
+        )
+        return values[:limit], values[limit - 1] if len(values) > limit else None
+
     async def get(self, session: Session, workspace_id: str, message_id: str) -> Message | None:
         return await MessageRepository(session).get(workspace_id, message_id)
 
@@ -139,11 +175,21 @@ class MessageService:
         return found
 
     async def update(
-        self, session: Session, workspace_id: str, message_id: str, data: MessageUpdate
+        self,
+        session: Session,
+        workspace_id: str,
+        message_id: str,
+        data: MessageUpdate,
+        *,
+        private_tags: TagPatch | None = None,
     ) -> Message:
-        """Replace the payload (the text follows it) and patch the tags."""
+        """Replace the payload (the text follows it) and patch the tags; ``private_tags``
+        patches the calling surface's own ``$`` tags."""
+        check_client_tags(data.tags or {})
         found = await self.get_or_raise(session, workspace_id, message_id)
-        return await self._apply(session, found, data.payload, data.tags or {})
+        return await self._apply(
+            session, found, data.payload, data.tags or {}, private_tags=private_tags
+        )
 
     async def delete(self, session: Session, workspace_id: str, message_id: str) -> None:
         found = await self.get_or_raise(session, workspace_id, message_id)
@@ -194,11 +240,14 @@ class MessageService:
         payload: Payload,
         target: Target,
         message_id: str,
+        private_tags: Mapping[str, str] | None = None,
+        *,
+        imported_at: datetime | None = None,
     ) -> Message:
         now = utcnow()
+        created_at = now if imported_at is None else imported_at
         outgoing = data.direction == "outgoing"
-        scheduled = data.scheduled_for is not None and data.scheduled_for > now
-        status: Status = "delivered" if not outgoing else "scheduled" if scheduled else "accepted"
+        status = _initial_status(data, now, imported=imported_at is not None)
         message = Message(
             id=message_id,
             workspace_id=workspace_id,
@@ -209,23 +258,23 @@ class MessageService:
             recipients=target.recipients,
             type=message_type(payload),
             payload=payload,
-            tags=apply_tag_patch({}, data.tags),
+            tags=_with_private(apply_tag_patch({}, data.tags), private_tags),
             origin=data.origin,
             reference=data.reference,
             status=status,
-            status_at=now,
+            status_at=created_at,
             scheduled_for=data.scheduled_for,
             batch_id=data.batch_id,
             subject=data.subject,
             text=plain_text(payload),
-            created_at=now,
+            created_at=created_at,
             updated_at=now,
         )
         # Read before the message is counted: the window is about the contact's last message.
         closed = await _window_failure(session, workspace_id, message, target.platform, now)
         await MessageRepository(session).insert(message)
         await conversation_service.record_message(
-            session, workspace_id, message.conversation_id, at=now, inbound=not outgoing
+            session, workspace_id, message.conversation_id, at=created_at, inbound=not outgoing
         )
         await self._record(session, message, "message.created")
         if closed is not None:
@@ -234,7 +283,7 @@ class MessageService:
                 session, workspace_id, message.id, StatusUpdate(status="failed", failure=closed)
             )
             return failed
-        if outgoing:
+        if outgoing and imported_at is None:  # imported history went out elsewhere, once
             await job_service.enqueue(
                 session,
                 kind=DELIVER_JOB,
@@ -251,6 +300,8 @@ class MessageService:
         payload: Payload | None,
         tags: TagPatch,
         digest: str | None = None,
+        *,
+        private_tags: TagPatch | None = None,
     ) -> Message:
         """Replace the payload and patch the tags. Claims made under the old tags are released
         so no later lookup lands here by them; ``digest``, the claim this request matched by,
@@ -258,7 +309,7 @@ class MessageService:
         changes: dict[str, Any] = {}
         if payload is not None and payload != message.payload:
             changes.update(payload=payload, type=message_type(payload), text=plain_text(payload))
-        patched = apply_tag_patch(message.tags, tags)
+        patched = _with_private(apply_client_tag_patch(message.tags, tags), private_tags)
         if patched != message.tags:
             changes["tags"] = patched
         if not changes:
@@ -309,11 +360,13 @@ class MessageService:
         limit: int = listing.DEFAULT_PAGE,
         order: Order = "desc",
         cursor: Cursor | None = None,
+        offset: int = 0,
     ) -> tuple[builtins.list[Message], Cursor | None]:
         """A page of messages matching every filter, and the cursor of the next page (None at
-        the end)."""
+        the end). ``offset`` skips that many matches first (numbered pages; keyset cursors are
+        the cheap way to read on)."""
         return await listing.list_page(
-            session, workspace_id, filters, limit=limit, order=order, cursor=cursor
+            session, workspace_id, filters, limit=limit, order=order, cursor=cursor, offset=offset
         )
 
 
@@ -342,6 +395,28 @@ def _check_schedule(data: MessageFields) -> None:
         raise UnprocessableEntity("only outgoing messages can be scheduled", field="scheduled_for")
 
 
+def _check_import(data: MessageFields, imported_at: datetime | None) -> None:
+    if imported_at is None:
+        return
+    if data.scheduled_for is not None:
+        raise UnprocessableEntity("an imported message cannot be scheduled", field="scheduled_for")
+    if imported_at > utcnow() + IMPORT_CLOCK_SKEW:
+        raise UnprocessableEntity(
+            "an imported message cannot be dated in the future", field="created_at"
+        )
+
+
+def _initial_status(data: MessageFields, now: datetime, *, imported: bool) -> Status:
+    """Incoming messages have arrived; imported outgoing ones went out before we knew them;
+    others wait for their delivery job (at ``scheduled_for`` when that lies ahead)."""
+    if data.direction != "outgoing":
+        return "delivered"
+    if imported:
+        return "sent"
+    scheduled = data.scheduled_for is not None and data.scheduled_for > now
+    return "scheduled" if scheduled else "accepted"
+
+
 def _required(payload: Payload | None) -> Payload:
     if payload is None:
         raise UnprocessableEntity("payload is required to create a message", field="payload")
@@ -353,3 +428,11 @@ def _run_at(scheduled_for: datetime | None, now: datetime) -> datetime:
 
 
 message = MessageService()
+
+
+def _with_private(tags: TagMap, private_tags: TagPatch | None) -> TagMap:
+    """``tags`` with a surface's own ``$`` tags patched in."""
+    if not private_tags:
+        return tags
+    check_private_tags(private_tags)
+    return apply_tag_patch(tags, private_tags)

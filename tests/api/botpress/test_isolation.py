@@ -12,6 +12,9 @@ from fastapi.routing import APIRoute
 from tests.api.botpress.conftest import BASE, Bot, botpress_error
 
 _PARAM = re.compile(r"\{(\w+)\}")
+STATE = "/states/{state_type}/{owner_id}/{name}"
+# Lists whose path names a parameter: another bot gets its own (empty) list, not a 404.
+LIST_ROUTES = {"/tags/{key}/values"}
 
 
 def botpress_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -35,6 +38,9 @@ async def mine(bot: Bot) -> dict[str, Any]:
         "/events",
         201,
         json={"type": "t", "payload": {}, "schedule": {"delay": 3_600_000}},
+    )
+    await bot.ok(
+        "POST", f"/states/conversation/{conversation['id']}/secret", json={"payload": {"a": 1}}
     )
     return {
         "user": user,
@@ -81,6 +87,26 @@ def attacks(ids: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("GET", "/events/{event_id}"): {},
         ("GET", "/events"): {"params": {"conversationId": conversation}},
         ("DELETE", "/events/scheduled/{event_id}"): {"json": {}},
+        ("POST", "/messages/import-messages"): {
+            "json": {
+                "messages": [
+                    {
+                        **message,
+                        "createdAt": "2024-01-01T00:00:00.000Z",
+                        "discriminateByTags": [],
+                    }
+                ]
+            }
+        },
+        ("POST", "/initialize-incoming-message"): {
+            "json": {"userId": user, "conversationId": conversation}
+        },
+        ("GET", "/tags/{key}/values"): {"params": {"type": "user"}},
+        ("GET", STATE): {},
+        ("POST", STATE): {"json": {"payload": {"stolen": True}}},
+        ("PATCH", STATE): {"json": {"payload": {"stolen": True}}},
+        ("POST", STATE + "/get-or-set"): {"json": {"payload": {"stolen": True}}},
+        ("POST", STATE + "/expiry"): {"json": {"expiry": 1}},
     }
 
 
@@ -95,13 +121,17 @@ async def test_another_bot_reaches_nothing_of_ours(bot: Bot, other_bot: Bot) -> 
         "conversation_id": ids["conversation"]["id"],
         "user_id": ids["user"]["id"],
         "event_id": ids["event"]["id"],
+        "key": "secret",
+        "state_type": "conversation",
+        "owner_id": ids["conversation"]["id"],
+        "name": "secret",
     }
     for (method, path), request in attacks(ids).items():
         if request is None:
             continue
         url = _PARAM.sub(lambda match: values[match[1]], path)
         response = await other_bot.call(method, url, **request)
-        if method == "GET" and "{" not in path:
+        if method == "GET" and ("{" not in path or path in LIST_ROUTES):
             page = response.json()
             assert response.status_code == 200, (method, path, response.text)
             assert [key for key, items in page.items() if key != "meta" and items] == [], path
@@ -117,6 +147,9 @@ async def test_another_bot_reaches_nothing_of_ours(bot: Bot, other_bot: Bot) -> 
     assert event["event"]["status"] == "scheduled"
     participants = await bot.ok("GET", f"/conversations/{values['conversation_id']}/participants")
     assert [p["id"] for p in participants["participants"]] == [values["user_id"]]
+    state = await bot.ok("GET", f"/states/conversation/{values['conversation_id']}/secret")
+    assert state["state"]["payload"] == {"a": 1}
+    assert "expiry" not in state["state"]
 
 
 async def test_tag_lookups_never_cross_bots(bot: Bot, other_bot: Bot) -> None:

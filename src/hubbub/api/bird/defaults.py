@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Final
 
 from hubbub.kit.cursors import Order
+from hubbub.kit.tags import private_tag
 
 PREFIX: Final = "/compat/bird"
 
@@ -22,11 +23,15 @@ MAX_PAGE_TOKEN: Final = 8000
 MAX_TAGS: Final = 10
 TAG_PATTERN: Final = r"^[a-zA-Z0-9-_ ]+$"
 TAG_VALUE: Final = "true"
-# Core tags under this prefix keep what Bird sends that the core has no field for (replyTo);
-# they are never shown as Bird tags.
-HIDDEN_TAG_PREFIX: Final = "bird:"
-REPLY_TO_ID_TAG: Final = "bird:replyTo.id"
-REPLY_TO_TYPE_TAG: Final = "bird:replyTo.type"
+# What Bird sends that the core has no field for (replyTo) is kept in Bird's private tags
+# (``hubbub.kit.tags``), which no surface shows as tags.
+PRIVATE_SURFACE: Final = "bird"
+REPLY_TO_ID: Final = "replyTo.id"
+REPLY_TO_TYPE: Final = "replyTo.type"
+REPLY_TO_ID_TAG: Final = private_tag(PRIVATE_SURFACE, REPLY_TO_ID)
+REPLY_TO_TYPE_TAG: Final = private_tag(PRIVATE_SURFACE, REPLY_TO_TYPE)
+# Where replyTo was kept before private tags existed: still read and still hidden, never written.
+LEGACY_TAG_PREFIX: Final = "bird:"
 
 # Scheduling (A.3): further ahead than this is refused.
 MAX_SCHEDULE_AHEAD: Final = timedelta(days=35)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from hubbub.api.bird import defaults
 from hubbub.api.bird.auth import Reader, Writer
-from hubbub.api.bird.listing import BirdQuery, list_messages
+from hubbub.api.bird.listing import BirdQuery, ListQuery, Value, list_messages
 from hubbub.api.bird.mapping import MessageRenderer, render_interaction
 from hubbub.api.bird.schemas import BatchMessages, CreateMessage, PresignedUploadRequest
 from hubbub.api.bird.sending import core_model, rejection, send
@@ -23,17 +22,13 @@ from hubbub.kit.cursors import CursorCodec
 from hubbub.kit.ids import new_id
 from hubbub.media.schemas import Media, PresignRequest
 from hubbub.media.service import media as media_service
-from hubbub.messages.schemas import Direction, Message
+from hubbub.messages.schemas import Message
 from hubbub.messages.service import message as message_service
 
 router = APIRouter(tags=["bird"])
 
 WS = "/workspaces/{workspaceId}"
 CH = WS + "/channels/{channelId}"
-Limit = Annotated[int, Query(ge=1, le=defaults.MAX_LIMIT)]
-Token = Annotated[str | None, Query(max_length=defaults.MAX_PAGE_TOKEN)]
-Value = Annotated[str | None, Query(min_length=1, max_length=320)]
-Many = Annotated[list[str] | None, Query()]
 
 
 def base_url(request: Request) -> str:
@@ -121,83 +116,21 @@ async def _list(
 
 @router.get(CH + "/messages")
 async def list_channel_messages(
-    channelId: str,
-    actor: Reader,
-    session: ReadSession,
-    cursors: Cursors,
-    limit: Limit = defaults.DEFAULT_LIMIT,
-    pageToken: Token = None,
-    reverse: bool = False,
-    platform: Annotated[str | None, Query(max_length=20)] = None,
-    status: Many = None,
-    direction: Direction | None = None,
-    startAt: datetime | None = None,
-    endAt: datetime | None = None,
-    sender: Value = None,
-    receiver: Value = None,
-    recipient: Value = None,
-    tag: Many = None,
-    subject: Annotated[str | None, Query(max_length=1000)] = None,
-    batchId: Value = None,
+    channelId: str, params: ListQuery, actor: Reader, session: ReadSession, cursors: Cursors
 ) -> dict[str, Any]:
     await channel_service.get_or_raise(session, actor.workspace_id, channelId)
-    query = BirdQuery(
-        limit=limit,
-        page_token=pageToken,
-        reverse=reverse,
-        channel_id=channelId,
-        platform=platform,
-        statuses=tuple(status or ()),
-        direction=direction,
-        start_at=startAt,
-        end_at=endAt,
-        sender=sender,
-        receiver=receiver or recipient,
-        tags=tuple(tag or ()),
-        subject=subject,
-        batch_id=batchId,
-    )
-    return await _list(session, actor.workspace_id, query, cursors)
+    return await _list(session, actor.workspace_id, params.bird_query(channelId), cursors)
 
 
 @router.get(WS + "/messages")
 async def list_workspace_messages(
+    params: ListQuery,
     actor: Reader,
     session: ReadSession,
     cursors: Cursors,
-    limit: Limit = defaults.DEFAULT_LIMIT,
-    pageToken: Token = None,
-    reverse: bool = False,
     channelId: Value = None,
-    platform: Annotated[str | None, Query(max_length=20)] = None,
-    status: Many = None,
-    direction: Direction | None = None,
-    startAt: datetime | None = None,
-    endAt: datetime | None = None,
-    sender: Value = None,
-    receiver: Value = None,
-    recipient: Value = None,
-    tag: Many = None,
-    subject: Annotated[str | None, Query(max_length=1000)] = None,
-    batchId: Value = None,
 ) -> dict[str, Any]:
-    query = BirdQuery(
-        limit=limit,
-        page_token=pageToken,
-        reverse=reverse,
-        channel_id=channelId,
-        platform=platform,
-        statuses=tuple(status or ()),
-        direction=direction,
-        start_at=startAt,
-        end_at=endAt,
-        sender=sender,
-        receiver=receiver or recipient,
-        tags=tuple(tag or ()),
-        subject=subject,
-        batch_id=batchId,
-    )
-    return await _list(session, actor.workspace_id, query, cursors)
+    return await _list(session, actor.workspace_id, params.bird_query(channelId), cursors)
 
 
 async def _presign(

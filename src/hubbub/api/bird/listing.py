@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Query
 
 from hubbub.api.bird import defaults
 from hubbub.api.bird.mapping import BIRD_STATUSES, bird_status, core_statuses
@@ -25,6 +28,54 @@ from hubbub.messages.status import Status
 # Reading on for a stage filter stops after this many core pages and returns what it has.
 MAX_ROUNDS = 20
 _FAILURES = frozenset({"sending_failed", "delivery_failed"})
+
+
+Limit = Annotated[int, Query(ge=1, le=defaults.MAX_LIMIT)]
+Token = Annotated[str | None, Query(max_length=defaults.MAX_PAGE_TOKEN)]
+Value = Annotated[str | None, Query(min_length=1, max_length=320)]
+Many = Annotated[list[str] | None, Query()]
+
+
+@dataclass(frozen=True)
+class ListParams:
+    """The query parameters both message lists take (A.7), in Bird's names; the routes read
+    them with ``Depends()`` (``ListQuery``). ``recipient`` is another name for ``receiver``."""
+
+    limit: Limit = defaults.DEFAULT_LIMIT
+    pageToken: Token = None
+    reverse: bool = False
+    platform: Annotated[str | None, Query(max_length=20)] = None
+    status: Many = None
+    direction: Direction | None = None
+    startAt: datetime | None = None
+    endAt: datetime | None = None
+    sender: Value = None
+    receiver: Value = None
+    recipient: Value = None
+    tag: Many = None
+    subject: Annotated[str | None, Query(max_length=1000)] = None
+    batchId: Value = None
+
+    def bird_query(self, channel_id: str | None) -> BirdQuery:
+        return BirdQuery(
+            limit=self.limit,
+            page_token=self.pageToken,
+            reverse=self.reverse,
+            channel_id=channel_id,
+            platform=self.platform,
+            statuses=tuple(self.status or ()),
+            direction=self.direction,
+            start_at=self.startAt,
+            end_at=self.endAt,
+            sender=self.sender,
+            receiver=self.receiver or self.recipient,
+            tags=tuple(self.tag or ()),
+            subject=self.subject,
+            batch_id=self.batchId,
+        )
+
+
+ListQuery = Annotated[ListParams, Depends()]
 
 
 @dataclass(frozen=True)

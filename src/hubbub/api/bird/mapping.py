@@ -13,6 +13,7 @@ from hubbub.contacts.schemas import Contact
 from hubbub.contacts.service import contact as contact_service
 from hubbub.db.uow import Session
 from hubbub.kit.clock import isoformat
+from hubbub.kit.tags import private_value, public_tags
 from hubbub.messages.schemas import Interaction, Message
 from hubbub.messages.status import Status
 
@@ -58,7 +59,12 @@ def core_statuses(name: str) -> list[Status]:
 
 
 def bird_tags(tags: dict[str, str]) -> list[str]:
-    return [key for key in tags if not key.startswith(defaults.HIDDEN_TAG_PREFIX)]
+    return [key for key in public_tags(tags) if not key.startswith(defaults.LEGACY_TAG_PREFIX)]
+
+
+def _bird_private(tags: dict[str, str], name: str) -> str | None:
+    legacy = defaults.LEGACY_TAG_PREFIX + name
+    return private_value(tags, defaults.PRIVATE_SURFACE, name, legacy_key=legacy)
 
 
 def _connector(channel: Channel | None, channel_id: str | None) -> dict[str, Any]:
@@ -128,11 +134,11 @@ def render_message(
         "createdAt": isoformat(message.created_at),
         "updatedAt": isoformat(message.updated_at),
     }
-    reply_id = message.tags.get(defaults.REPLY_TO_ID_TAG)
+    reply_id = _bird_private(message.tags, defaults.REPLY_TO_ID)
     if reply_id:
         rendered["replyTo"] = {
             "id": reply_id,
-            "type": message.tags.get(defaults.REPLY_TO_TYPE_TAG, "message"),
+            "type": _bird_private(message.tags, defaults.REPLY_TO_TYPE) or "message",
         }
     return rendered
 

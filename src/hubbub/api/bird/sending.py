@@ -53,21 +53,24 @@ async def send(
         await _recipient(session, workspace_id, index, contact)
         for index, contact in enumerate(request.receiver.contacts)
     ]
+    payload = to_payload(request.body, request.template)
+    subject = subject_of(request.body, request.meta)
+    private_tags = await _reply_to_tags(session, workspace_id, request)
     data = core_model(
         MessageCreate,
         {
             "channel_id": channel_id,
             "recipients": recipients,
-            "payload": to_payload(request.body, request.template),
-            "subject": subject_of(request.body, request.meta),
-            "tags": await _tags(session, workspace_id, request),
+            "payload": payload,
+            "subject": subject,
+            "tags": dict.fromkeys(request.tags or [], defaults.TAG_VALUE),
             "reference": request.reference,
             "scheduled_for": _scheduled_for(request.scheduledFor),
             "batch_id": batch_id,
             "origin": ORIGIN,
         },
     )
-    return await message_service.create(session, workspace_id, data)
+    return await message_service.create(session, workspace_id, data, private_tags=private_tags)
 
 
 async def _recipient(
@@ -97,14 +100,18 @@ async def _known_contact(
     return found.identifiers[0].key, found.identifiers[0].value
 
 
-async def _tags(session: Session, workspace_id: str, request: CreateMessage) -> dict[str, str]:
-    tags = dict.fromkeys(request.tags or [], defaults.TAG_VALUE)
-    if request.replyTo is not None:
-        if request.replyTo.type == "message":
-            await _check_replied(session, workspace_id, request.replyTo.id)
-        tags[defaults.REPLY_TO_ID_TAG] = request.replyTo.id
-        tags[defaults.REPLY_TO_TYPE_TAG] = request.replyTo.type
-    return tags
+async def _reply_to_tags(
+    session: Session, workspace_id: str, request: CreateMessage
+) -> dict[str, str]:
+    """``replyTo`` has no core field: Bird keeps it in its private tags."""
+    if request.replyTo is None:
+        return {}
+    if request.replyTo.type == "message":
+        await _check_replied(session, workspace_id, request.replyTo.id)
+    return {
+        defaults.REPLY_TO_ID_TAG: request.replyTo.id,
+        defaults.REPLY_TO_TYPE_TAG: request.replyTo.type,
+    }
 
 
 async def _check_replied(session: Session, workspace_id: str, message_id: str) -> None:

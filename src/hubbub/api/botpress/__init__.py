@@ -6,7 +6,15 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from hubbub.api.botpress.endpoints import conversations, events, messages, users
+from hubbub.api.botpress.endpoints import (
+    conversations,
+    events,
+    incoming,
+    messages,
+    states,
+    tags,
+    users,
+)
 from hubbub.api.botpress.errors import render_botpress
 from hubbub.api.errors import register_renderer
 from hubbub.api.routing import add_routes
@@ -21,5 +29,5 @@ def install(app: FastAPI) -> None:
     register_renderer(PREFIX, render_botpress)
     # Scheduled events are fired by the delivery runner, which runs in this process.
     bot_event_tasks.register_handlers()
-    for module in (messages, conversations, users, events):
+    for module in (messages, incoming, conversations, users, events, states, tags):
         add_routes(app, module.router, prefix=API_PREFIX)

@@ -24,16 +24,21 @@ from hubbub.api.botpress.schemas import (
     ConversationGetOrCreateBody,
     ConversationUpdateBody,
     EventCreateBody,
+    ImportedMessage,
+    IncomingMessage,
     MessageCreateBody,
     MessageGetOrCreateBody,
     MessageUpdateBody,
     Schedule,
+    StatePatchBody,
+    StateSetBody,
     UserCreateBody,
     UserGetOrCreateBody,
     UserUpdateBody,
     parse_datetime,
 )
 from hubbub.bot_events.schemas import BotEvent, BotEventCreate
+from hubbub.bot_states.schemas import BotState, StateKey, StateWrite
 from hubbub.contacts.schemas import Contact, ContactCreate, ContactGetOrCreateByTags, ContactUpdate
 from hubbub.conversations.schemas import (
     Conversation,
@@ -43,7 +48,7 @@ from hubbub.conversations.schemas import (
 )
 from hubbub.errors import InvalidInput
 from hubbub.kit.clock import isoformat, utcnow
-from hubbub.kit.tags import apply_tag_patch
+from hubbub.kit.tags import apply_tag_patch, public_tags
 from hubbub.messages.schemas import (
     Author,
     Message,
@@ -138,7 +143,7 @@ def message_out(message: Message) -> dict[str, Any]:
         "direction": message.direction,
         "userId": user_id,
         "conversationId": message.conversation_id,
-        "tags": message.tags,
+        "tags": public_tags(message.tags),
     }
     if message.origin == "synthetic":
         out["origin"] = "synthetic"
@@ -191,7 +196,7 @@ def conversation_out(conversation: Conversation, integration: str) -> dict[str, 
         "updatedAt": isoformat(conversation.updated_at),
         "channel": str(conversation.attributes.get(CHANNEL_ATTR) or "channel"),
         "integration": integration,
-        "tags": conversation.tags,
+        "tags": public_tags(conversation.tags),
         "messageCount": conversation.message_count,
     }
     properties = _string_map(conversation.attributes, PROPERTIES_ATTR)
@@ -258,7 +263,7 @@ def user_out(contact: Contact) -> dict[str, Any]:
         "id": contact.id,
         "createdAt": isoformat(contact.created_at),
         "updatedAt": isoformat(contact.updated_at),
-        "tags": contact.tags,
+        "tags": public_tags(contact.tags),
     }
     if contact.name:
         out["name"] = contact.name
@@ -311,4 +316,79 @@ def event_out(event: BotEvent) -> dict[str, Any]:
             out[wire] = value
     out["status"] = event.status
     out["failureReason"] = event.failure_reason  # required by the client, and may be null
+    return out
+
+
+# -- imports and incoming messages ---------------------------------------------------------
+
+
+def required_discriminators(names: list[str]) -> list[str] | None:
+    """Where the client must send ``discriminateByTags``, an empty list is how it says "none
+    given": every tag then discriminates, as when the field is left out elsewhere (an empty
+    list taken literally would match nothing and create a duplicate on every call)."""
+    return names or None
+
+
+def message_import(item: ImportedMessage, *, incoming: bool) -> tuple[MessageGetOrCreate, datetime]:
+    """An imported message as a get-or-create, and the time it is dated."""
+    data = build(
+        MessageGetOrCreate,
+        conversation_id=item.conversationId,
+        direction="incoming" if incoming else "outgoing",
+        author=message_author(item.userId, incoming=incoming),
+        payload=payloads.to_core(item.type, item.payload),
+        tags=item.tags,
+        discriminate_by_tags=required_discriminators(item.discriminateByTags),
+    )
+    return data, parse_datetime(item.createdAt)
+
+
+def incoming_message(
+    message: IncomingMessage, *, user_id: str, conversation_id: str
+) -> MessageGetOrCreate:
+    return build(
+        MessageGetOrCreate,
+        conversation_id=conversation_id,
+        direction="incoming",
+        author=message_author(user_id, incoming=True),
+        payload=payloads.to_core(message.type, message.payload),
+        tags=message.tags,
+        origin=message.origin,
+        discriminate_by_tags=required_discriminators(message.discriminateByTags),
+    )
+
+
+# -- states --------------------------------------------------------------------------------
+
+
+def state_key(state_type: str, owner_id: str, name: str) -> StateKey:
+    return build(StateKey, type=state_type, owner_id=owner_id, name=name)
+
+
+def state_write(body: StateSetBody | StatePatchBody) -> StateWrite:
+    """Only an ``expiry`` the request sent changes it (null included)."""
+    values: dict[str, Any] = {"payload": body.payload}
+    if "expiry" in body.model_fields_set:
+        values["expiry"] = body.expiry
+    return build(StateWrite, **values)
+
+
+def state_out(state: BotState) -> dict[str, Any]:
+    """Exactly the fields of client 1.45's State; the owner appears as ``conversationId`` or
+    ``userId`` for those types (a bot state's owner is ``botId``)."""
+    out: dict[str, Any] = {
+        "id": state.id,
+        "createdAt": isoformat(state.created_at),
+        "updatedAt": isoformat(state.updated_at),
+        "botId": state.workspace_id,
+    }
+    if state.type == "conversation":
+        out["conversationId"] = state.owner_id
+    elif state.type == "user":
+        out["userId"] = state.owner_id
+    out.update(name=state.name, type=state.type, payload=state.payload)
+    if state.expiry_ms is not None:
+        out["expiry"] = state.expiry_ms
+    if state.expires_at is not None:
+        out["expiresAt"] = isoformat(state.expires_at)
     return out

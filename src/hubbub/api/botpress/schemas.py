@@ -164,3 +164,112 @@ class EventCreateBody(_Body):
     userId: BotpressId | None = None
     workflowId: Annotated[str | None, Field(max_length=64)] = None
     messageId: BotpressId | None = None
+
+
+# -- imports and incoming messages ---------------------------------------------------------
+
+MAX_IMPORTED = 100
+
+
+class ImportedMessage(_Body):
+    """One message of history: every field is required (client 1.45)."""
+
+    payload: Payload
+    userId: BotpressId
+    conversationId: BotpressId
+    type: Name
+    tags: Tags
+    createdAt: Annotated[str, Field(min_length=20, max_length=35)]
+    discriminateByTags: Discriminators
+
+    @field_validator("createdAt")
+    @classmethod
+    def _parseable(cls, value: str) -> str:
+        parse_datetime(value)
+        return value
+
+
+class MessageImportBody(_Body):
+    messages: Annotated[list[ImportedMessage], Field(min_length=1, max_length=MAX_IMPORTED)]
+
+
+class IncomingUser(_Body):
+    """``user`` of initializeIncomingMessage: the fields of getOrCreateUser, with plain tag
+    values and a required ``discriminateByTags``."""
+
+    tags: Tags
+    integrationName: IntegrationName | None = None
+    name: Annotated[str | None, Field(max_length=200)] = None
+    pictureUrl: PictureUrl | None = None
+    properties: StringMap | None = None
+    attributes: StringMap | None = None
+    discriminateByTags: Discriminators
+
+    def as_get_or_create(self) -> UserGetOrCreateBody:
+        """An empty ``discriminateByTags`` means none given (see ``mapping``)."""
+        values = self.model_dump(exclude_unset=True)
+        values["discriminateByTags"] = self.discriminateByTags or None
+        return UserGetOrCreateBody.model_validate(values)
+
+
+class IncomingConversation(_Body):
+    """``conversation`` of initializeIncomingMessage: getOrCreateConversation's fields."""
+
+    channel: Name
+    tags: Tags
+    integrationName: IntegrationName | None = None
+    properties: StringMap | None = None
+    discriminateByTags: Discriminators
+
+    def as_get_or_create(self) -> ConversationGetOrCreateBody:
+        """An empty ``discriminateByTags`` means none given (see ``mapping``)."""
+        values = self.model_dump(exclude_unset=True)
+        values["discriminateByTags"] = self.discriminateByTags or None
+        return ConversationGetOrCreateBody.model_validate(values)
+
+
+class IncomingMessage(_Body):
+    payload: Payload
+    type: Name
+    tags: Tags
+    origin: Literal["synthetic"] | None = None
+    discriminateByTags: Discriminators
+
+
+class InitializeIncomingBody(_Body):
+    """Exactly one of ``userId`` and ``user``, and of ``conversationId`` and ``conversation``."""
+
+    userId: BotpressId | None = None
+    user: IncomingUser | None = None
+    conversationId: BotpressId | None = None
+    conversation: IncomingConversation | None = None
+    message: IncomingMessage | None = None
+
+    @model_validator(mode="after")
+    def _one_of_each(self) -> InitializeIncomingBody:
+        if (self.userId is None) == (self.user is None):
+            raise ValueError("give exactly one of userId and user")
+        if (self.conversationId is None) == (self.conversation is None):
+            raise ValueError("give exactly one of conversationId and conversation")
+        return self
+
+
+# -- states --------------------------------------------------------------------------------
+
+StateType = Literal["conversation", "user", "bot", "integration", "workflow"]
+# 1 ms to 30 days; null removes the expiry.
+Expiry = Annotated[int | None, Field(ge=1, le=2_592_000_000)]
+
+
+class StateSetBody(_Body):
+    payload: Payload | None  # required; null deletes the state
+    expiry: Expiry = None
+
+
+class StatePatchBody(_Body):
+    payload: Payload
+    expiry: Expiry = None
+
+
+class StateExpiryBody(_Body):
+    expiry: Expiry

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Final
 
+from hubbub.channels.schemas import Platform
 from hubbub.conversations.schemas import ConversationStatus
+from hubbub.kit.tags import private_tag
 from hubbub.messages.schemas import AuthorType
 from hubbub.messages.status import Status
 
@@ -78,9 +80,19 @@ STATUS_TO_MESSAGE_STATE: Final[dict[Status, str]] = {
     "canceled": "failed",
     "deleted": "removed",
 }
+# Channel.io is a live chat: its user chats live on the workspace's default web chat channel
+# (its oldest ``webchat`` channel, or one created with this name on first use), so that
+# surfaces that address messages by channel (Bird) reach them too.
+CHAT_CHANNEL_PLATFORM: Final[Platform] = "webchat"
+CHAT_CHANNEL_NAME: Final = "Channel.io"
 # What Channel.io-only message parts (options, button colours, non-web actions, web page
-# extras) travel in: one message tag holding compact JSON.
-EXTRAS_TAG: Final = "channelio.extras"
+# extras) travel in: one private message tag (``hubbub.kit.tags``: no other surface shows it)
+# holding compact JSON.
+PRIVATE_SURFACE: Final = "channelio"
+EXTRAS: Final = "extras"
+EXTRAS_TAG: Final = private_tag(PRIVATE_SURFACE, EXTRAS)
+# Where the extras were kept before private tags existed: still read, never written.
+LEGACY_EXTRAS_TAG: Final = "channelio.extras"
 # ``requestId`` is the core idempotency key, scoped to the chat: the same requestId in two
 # chats is two messages. It is also stored as the message's ``reference``.
 REQUEST_ID_KEY_PREFIX: Final = "channelio:"

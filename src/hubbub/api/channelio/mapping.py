@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from hubbub.api.channelio import defaults, schemas
 from hubbub.errors import UnprocessableEntity
+from hubbub.kit.tags import private_value
 from hubbub.messages.payloads import (
     Action,
     AudioPayload,
@@ -44,7 +45,8 @@ _MAX_TAG_VALUE = 1000
 
 
 def to_core(data: schemas.MessageCreate) -> tuple[Payload, dict[str, str]]:
-    """The core payload and the tags that carry the rest. 422 when nothing is sent."""
+    """The core payload and the private tags that carry the rest. 422 when nothing is
+    sent."""
     if not data.has_content():
         raise UnprocessableEntity(
             "a message needs blocks, plainText, buttons, files or webPage", field="blocks"
@@ -259,7 +261,9 @@ def _media_file(payload: ImagePayload | VideoPayload | AudioPayload | FilePayloa
 
 
 def _read_extras(tags: dict[str, str]) -> dict[str, Any]:
-    raw = tags.get(defaults.EXTRAS_TAG)
+    raw = private_value(
+        tags, defaults.PRIVATE_SURFACE, defaults.EXTRAS, legacy_key=defaults.LEGACY_EXTRAS_TAG
+    )
     if not raw:
         return {}
     try:

@@ -11,6 +11,7 @@ from hubbub.api.channelio.mapping import from_core
 from hubbub.contacts.schemas import Contact
 from hubbub.conversations.schemas import Conversation
 from hubbub.kit.clock import to_millis
+from hubbub.kit.tags import public_tags
 from hubbub.messages.schemas import Message
 
 _USER_FIELD_NAMES = set(defaults.USER_FIELD_ATTRIBUTES.values())
@@ -43,7 +44,7 @@ def user(contact: Contact) -> dict[str, Any]:
         "member": member_id is not None,
         "name": contact.name,
         "profile": profile,
-        "tags": sorted(contact.tags),
+        "tags": sorted(public_tags(contact.tags)),
         "createdAt": millis(contact.created_at),
         "updatedAt": millis(contact.updated_at),
     }
@@ -65,7 +66,7 @@ def user_chat(conversation: Conversation, user_id: str | None) -> dict[str, Any]
         "state": defaults.STATUS_TO_STATE[conversation.status],
         "title": conversation.subject,
         "description": attributes.get(defaults.DESCRIPTION_ATTRIBUTE),
-        "tags": sorted(conversation.tags),
+        "tags": sorted(public_tags(conversation.tags)),
         "managerIds": [],
         "replyCount": conversation.message_count,
         "createdAt": millis(conversation.created_at),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from hubbub.kit.tags import private_tag
 from hubbub.messages.schemas import AuthorType, Direction
 from hubbub.messages.status import Status
 
@@ -16,6 +17,8 @@ ACCEPTED_CONTENT_TYPES: Final = frozenset({MEDIA_TYPE, "application/json"})
 # Pagination: page[number] from 1, page[size] up to MAX_PAGE_SIZE.
 DEFAULT_PAGE_SIZE: Final = 25
 MAX_PAGE_SIZE: Final = 100
+# A larger page number is a 400 (JSON clients lose integers past 2**53; this bound is plenty).
+MAX_PAGE_NUMBER: Final = 2**31 - 1
 # Lists are newest first unless ``sort`` says otherwise.
 DEFAULT_SORT: Final = "-createdAt"
 # ``include=messages`` embeds at most this many messages per thread, the newest.
@@ -25,9 +28,14 @@ INCLUDED_MESSAGES_LIMIT: Final = 100
 ORIGINS: Final[dict[str, Direction]] = {"outbound": "outgoing", "inbound": "incoming"}
 DEFAULT_ORIGIN: Final = "outbound"
 
-# ``sendBy`` is a display name ("Recrubo", "John"): kept as a tag (it can be patched) and as
-# the author id of an outbound message, whose author is of this type.
-SEND_BY_TAG: Final = "recrubo.sendBy"
+# ``sendBy`` is a display name ("Recrubo", "John"): kept as Recrubo's private tag (it can be
+# patched; no other surface shows it, see ``hubbub.kit.tags``) and as the author id of an
+# outbound message, whose author is of this type.
+PRIVATE_SURFACE: Final = "recrubo"
+SEND_BY: Final = "sendBy"
+SEND_BY_TAG: Final = private_tag(PRIVATE_SURFACE, SEND_BY)
+# Where sendBy was kept before private tags existed: still read, never written.
+LEGACY_SEND_BY_TAG: Final = "recrubo.sendBy"
 SEND_BY_AUTHOR_TYPE: Final[AuthorType] = "agent"
 MAX_SEND_BY: Final = 200
 

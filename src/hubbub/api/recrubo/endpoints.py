@@ -28,13 +28,12 @@ from hubbub.api.recrubo.query import (
     page_meta,
     parse_include,
     parse_list_query,
-    read_page,
+    read_page_at,
 )
 from hubbub.api.recrubo.schemas import MessageCreateDocument, MessagePatchDocument
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
 from hubbub.errors import Conflict
-from hubbub.kit.cursors import Cursor
 from hubbub.messages.payloads import Payload
 from hubbub.messages.schemas import Author, Message, MessageCreate, MessageFilter, MessageUpdate
 from hubbub.messages.service import message as message_service
@@ -76,10 +75,11 @@ async def create_message(request: Request, actor: Writer, session: WriteSession)
         direction=direction,
         # An inbound message is written by the thread's candidate, whoever reports it.
         author=author if direction == "outgoing" else None,
-        tags={SEND_BY_TAG: attributes.sendBy},
         payload=payload,
     )
-    message = await message_service.create(session, actor.workspace_id, data)
+    message = await message_service.create(
+        session, actor.workspace_id, data, private_tags={SEND_BY_TAG: attributes.sendBy}
+    )
     return document(message_resource(message), status_code=201)
 
 
@@ -101,12 +101,13 @@ async def list_messages(request: Request, actor: Reader, session: ReadSession) -
     query = parse_list_query(request, filters=MESSAGE_FILTERS)
     filters = message_filter(query.filters)
 
-    async def fetch(limit: int, cursor: Cursor | None) -> tuple[list[Message], Cursor | None]:
-        return await message_service.list(
-            session, actor.workspace_id, filters, limit=limit, order=query.order, cursor=cursor
+    async def fetch(offset: int, limit: int) -> tuple[list[Message], bool]:
+        rows, after = await message_service.list(
+            session, actor.workspace_id, filters, limit=limit, order=query.order, offset=offset
         )
+        return rows, after is not None
 
-    rows, has_next = await read_page(fetch, query)
+    rows, has_next = await read_page_at(fetch, query)
     return _list_document(request, query, rows, has_next)
 
 
@@ -134,7 +135,7 @@ def message_filter(filters: list[Filter]) -> MessageFilter:
                     raise invalid_parameter(item.parameter, "origin is outbound or inbound")
                 result.direction = ORIGINS[item.value]
             case "sendBy":
-                result.tags.append(f"{SEND_BY_TAG}={item.value}")
+                result.private_tags[SEND_BY_TAG] = item.value
             case "channel":
                 result.platform = item.value
             case "createdAt":
@@ -186,9 +187,11 @@ async def update_message(
     payload = None
     if attributes.payload is not None:
         payload = await _payload(session, request, current, attributes.payload)
-    tags = {SEND_BY_TAG: attributes.sendBy} if attributes.sendBy is not None else None
-    update = MessageUpdate(payload=payload, tags=tags)
-    changed = await message_service.update(session, actor.workspace_id, message_id, update)
+    private = {SEND_BY_TAG: attributes.sendBy} if attributes.sendBy is not None else None
+    update = MessageUpdate(payload=payload)
+    changed = await message_service.update(
+        session, actor.workspace_id, message_id, update, private_tags=private
+    )
     return document(message_resource(changed))
 
 

@@ -9,9 +9,16 @@ from typing import Any
 import orjson
 from fastapi.responses import Response
 
-from hubbub.api.recrubo.defaults import DELIVERY_STATUS, MEDIA_TYPE, SEND_BY_TAG
+from hubbub.api.recrubo.defaults import (
+    DELIVERY_STATUS,
+    LEGACY_SEND_BY_TAG,
+    MEDIA_TYPE,
+    PRIVATE_SURFACE,
+    SEND_BY,
+)
 from hubbub.api.recrubo.payloads import from_core
 from hubbub.conversations.schemas import Conversation
+from hubbub.kit.tags import private_value
 from hubbub.messages.schemas import Failure, Message
 from hubbub.templates.schemas import Template, TemplateComponent
 
@@ -28,7 +35,8 @@ def iso(value: datetime) -> str:
 
 
 def send_by(message: Message) -> str:
-    return message.tags.get(SEND_BY_TAG) or message.author.id or message.author.type
+    kept = private_value(message.tags, PRIVATE_SURFACE, SEND_BY, legacy_key=LEGACY_SEND_BY_TAG)
+    return kept or message.author.id or message.author.type
 
 
 def origin(message: Message) -> str:

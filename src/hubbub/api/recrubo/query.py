@@ -1,8 +1,10 @@
 """JSON:API query parameters: ``filter[attr]`` / ``filter[attr][op]``, ``sort``,
 ``page[number]`` / ``page[size]``, ``include``; and the ``links``/``meta`` of a page.
 
-Pages are numbered, but the core lists by keyset: page n is read by walking the keyset past the
-first (n-1)*size rows, so every row appears on exactly one page while the list does not change.
+Pages are numbered: page n is the rows at offset (n-1)*size in the list's order, read in one
+query (``read_page_at``), so every row appears on exactly one page while the list does not
+change. Templates, which the core lists by keyset only, are read by walking the keyset past the
+first (n-1)*size rows (``read_page``); a workspace has few of them.
 """
 
 from __future__ import annotations
@@ -16,12 +18,19 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
-from hubbub.api.recrubo.defaults import DEFAULT_PAGE_SIZE, DEFAULT_SORT, MAX_PAGE_SIZE
+from hubbub.api.recrubo.defaults import (
+    DEFAULT_PAGE_SIZE,
+    DEFAULT_SORT,
+    MAX_PAGE_NUMBER,
+    MAX_PAGE_SIZE,
+)
 from hubbub.api.recrubo.errors import invalid_parameter
 from hubbub.kit.cursors import Cursor, Order
 
 Row = TypeVar("Row")
 Fetch = Callable[[int, Cursor | None], Awaitable[tuple[list[Row], Cursor | None]]]
+# (offset, limit) -> the rows there, and whether more follow.
+FetchAt = Callable[[int, int], Awaitable[tuple[list[Row], bool]]]
 
 _FILTER = re.compile(r"^filter\[([A-Za-z]+)\](?:\[([a-z]+)\])?$")
 _PAGE = re.compile(r"^page\[([A-Za-z]+)\]$")
@@ -68,7 +77,7 @@ def parse_list_query(
             found.append(_filter(name, match[1], match[2] or "eq", value, filters))
         elif match := _PAGE.match(name):
             if match[1] == "number":
-                number = _integer(name, value, low=1, high=None)
+                number = _integer(name, value, low=1, high=MAX_PAGE_NUMBER)
             elif match[1] == "size":
                 size = _integer(name, value, low=1, high=MAX_PAGE_SIZE)
             else:
@@ -157,8 +166,15 @@ def exclusive_bounds(item: Filter) -> tuple[datetime | None, datetime | None]:
             return None, at + _ONE_MICROSECOND
 
 
+async def read_page_at(fetch: FetchAt[Row], query: ListQuery) -> tuple[list[Row], bool]:
+    """Page ``query.number`` of ``query.size`` rows, and whether a later page has rows: one
+    query at offset (number-1)*size."""
+    return await fetch((query.number - 1) * query.size, query.size)
+
+
 async def read_page(fetch: Fetch[Row], query: ListQuery) -> tuple[list[Row], bool]:
-    """Page ``query.number`` of ``query.size`` rows, and whether a later page has rows."""
+    """Page ``query.number`` of ``query.size`` rows, and whether a later page has rows, by
+    walking the keyset (for lists without an offset)."""
     skip = (query.number - 1) * query.size
     cursor: Cursor | None = None
     while skip > 0:

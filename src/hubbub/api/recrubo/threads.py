@@ -24,7 +24,7 @@ from hubbub.api.recrubo.query import (
     page_meta,
     parse_include,
     parse_list_query,
-    read_page,
+    read_page_at,
 )
 from hubbub.api.recrubo.schemas import ThreadCreateDocument, ThreadPatchDocument
 from hubbub.channels.schemas import DEFAULT_IDENTIFIER_KEY, PLATFORMS
@@ -35,7 +35,6 @@ from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
 from hubbub.errors import Conflict, InvalidInput
 from hubbub.kit.clock import utcnow
-from hubbub.kit.cursors import Cursor
 from hubbub.messages.schemas import Message, MessageFilter
 from hubbub.messages.service import message as message_service
 
@@ -167,18 +166,19 @@ async def list_threads(request: Request, actor: Reader, session: ReadSession) ->
         return await _listed(session, request, query, [], False)
     channel_id, participant_id = scope
 
-    async def fetch(limit: int, cursor: Cursor | None) -> tuple[list[Conversation], Cursor | None]:
-        return await conversation_service.list(
+    async def fetch(offset: int, limit: int) -> tuple[list[Conversation], bool]:
+        rows, after = await conversation_service.list(
             session,
             workspace_id,
             channel_id=channel_id,
             participant_id=participant_id,
             limit=limit,
-            cursor=cursor,
             order=query.order,
+            offset=offset,
         )
+        return rows, after is not None
 
-    rows, more = await read_page(fetch, query)
+    rows, more = await read_page_at(fetch, query)
     return await _listed(session, request, query, rows, more)
 
 

@@ -1,5 +1,5 @@
 """Messages: create (incoming when an integration calls, else outgoing), get-or-create by tags,
-get, update, list (newest first) and delete."""
+import history, get, update, list (newest first) and delete."""
 
 from __future__ import annotations
 
@@ -9,14 +9,20 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from hubbub.api.botpress import mapping, query
-from hubbub.api.botpress.deps import BotReader, BotWriter
-from hubbub.api.botpress.schemas import MessageCreateBody, MessageGetOrCreateBody, MessageUpdateBody
+from hubbub.api.botpress.deps import BotCaller, BotReader, BotWriter
+from hubbub.api.botpress.schemas import (
+    ImportedMessage,
+    MessageCreateBody,
+    MessageGetOrCreateBody,
+    MessageImportBody,
+    MessageUpdateBody,
+)
 from hubbub.api.deps import Cursors, ReadSession, WriteSession
 from hubbub.api.errors import json_response
 from hubbub.contacts.service import contact as contact_service
 from hubbub.db.uow import Session
-from hubbub.errors import NotFound
-from hubbub.messages.schemas import MessageFilter
+from hubbub.errors import HubbubError, NotFound
+from hubbub.messages.schemas import Message, MessageFilter
 from hubbub.messages.service import message as message_service
 
 router = APIRouter()
@@ -48,6 +54,32 @@ async def get_or_create_message(
     data = mapping.message_get_or_create(body, incoming=caller.is_integration)
     found, created = await message_service.get_or_create(session, caller.workspace_id, data)
     return json_response({"message": mapping.message_out(found), "meta": {"created": created}}, 200)
+
+
+@router.post("/messages/import-messages")
+async def import_messages(
+    body: MessageImportBody, caller: BotWriter, session: WriteSession
+) -> Response:
+    """History, each item a get-or-create by tags dated ``createdAt`` and sent nowhere. All or
+    nothing: a bad item fails the request, and the transaction with it; its ``metadata.index``
+    says which."""
+    imported: list[Message] = []
+    for index, item in enumerate(body.messages):
+        try:
+            imported.append(await _import_one(session, caller, item))
+        except HubbubError as error:
+            error.details.setdefault("index", index)
+            raise
+    return json_response({"messages": [mapping.message_out(m) for m in imported]}, 200)
+
+
+async def _import_one(session: Session, caller: BotCaller, item: ImportedMessage) -> Message:
+    await require_user(session, caller.workspace_id, item.userId)
+    data, created_at = mapping.message_import(item, incoming=caller.is_integration)
+    found, _ = await message_service.get_or_create(
+        session, caller.workspace_id, data, imported_at=created_at
+    )
+    return found
 
 
 @router.get("/messages/{message_id}")

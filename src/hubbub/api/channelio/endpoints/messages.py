@@ -72,7 +72,7 @@ async def create_message(
     bot_name: Annotated[str | None, Query(alias="botName", min_length=1, max_length=200)] = None,
 ) -> Response:
     chat = await find_chat(session, actor.workspace_id, user_chat_id)
-    payload, tags = mapping.to_core(data)
+    payload, private_tags = mapping.to_core(data)
     key = None
     if data.requestId is not None:
         key = f"{defaults.REQUEST_ID_KEY_PREFIX}{chat.id}:{data.requestId}"
@@ -90,10 +90,11 @@ async def create_message(
         direction="outgoing",
         author=core.Author(type="bot", id=bot_name or defaults.DEFAULT_BOT_NAME),
         payload=payload,
-        tags=tags,
         reference=data.requestId,
     )
-    created = await message_service.create(session, actor.workspace_id, request)
+    created = await message_service.create(
+        session, actor.workspace_id, request, private_tags=private_tags
+    )
     body = orjson.dumps(await _message_view(session, actor.workspace_id, created)).decode()
     status = defaults.CREATE_STATUS
     if key is not None:

@@ -16,6 +16,7 @@ from hubbub.api.channelio.paging import SortOrder, decode_since, links, read_ord
 from hubbub.api.channelio.schemas import UserChatUpdate
 from hubbub.api.deps import Cursors, ReadSession, WriteSession
 from hubbub.api.errors import json_response
+from hubbub.channels.service import channel as channel_service
 from hubbub.conversations.schemas import (
     Conversation,
     ConversationCreate,
@@ -79,7 +80,14 @@ async def list_user_chats_of_user(
 @router.post("/users/{user_id}/user-chats")
 async def create_user_chat(user_id: str, actor: Writer, session: WriteSession) -> Response:
     found = await find_user(session, actor.workspace_id, user_id)
+    channel = await channel_service.get_or_create_default(
+        session,
+        actor.workspace_id,
+        platform=defaults.CHAT_CHANNEL_PLATFORM,
+        name=defaults.CHAT_CHANNEL_NAME,
+    )
     data = ConversationCreate(
+        channel_id=channel.id,
         participant_ids=[found.id],
         attributes={defaults.OPENED_AT_ATTRIBUTE: to_millis(utcnow())},
     )

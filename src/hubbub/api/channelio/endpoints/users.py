@@ -19,6 +19,7 @@ from hubbub.api.deps import ReadSession, WriteSession
 from hubbub.api.errors import json_response
 from hubbub.contacts.schemas import Contact, ContactUpdate
 from hubbub.contacts.service import contact as contact_service
+from hubbub.kit.tags import public_tags
 
 router = APIRouter(tags=["channelio"])
 
@@ -80,7 +81,8 @@ def contact_update(contact: Contact, data: UserUpsert) -> ContactUpdate:
         fields["name"] = name
     if data.tags is not None:
         wanted = set(data.tags)
-        patch: dict[str, str | None] = {tag: None for tag in contact.tags if tag not in wanted}
+        current = public_tags(contact.tags)  # private tags are no client's to replace
+        patch: dict[str, str | None] = {tag: None for tag in current if tag not in wanted}
         patch.update(dict.fromkeys(wanted, defaults.USER_TAG_VALUE))
         fields["tags"] = patch
     return build(ContactUpdate, **fields)
