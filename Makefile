@@ -28,13 +28,21 @@ $(BOTPRESS_CLIENT)/node_modules: $(BOTPRESS_CLIENT)/package-lock.json
 	npm ci --prefix $(BOTPRESS_CLIENT) --no-audit --no-fund
 	@touch $@
 
+# Debian's Chromium, driven by Playwright in the browser tests (tests/web/); Playwright's own
+# browser download cannot reach its CDN from here, so the tests point it at this binary.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+
 run: install ## Serve Hubbub on the embedded default (SQLite under ./hubbub-data/)
 	$(BIN)/hubbub serve
 
-test: install $(BOTPRESS_CLIENT)/node_modules ## Run the whole suite (SQLite, and PostgreSQL when HUBBUB_TEST_POSTGRES=1)
+test: install $(BOTPRESS_CLIENT)/node_modules $(CHROMIUM) ## Run the whole suite (SQLite, and PostgreSQL when HUBBUB_TEST_POSTGRES=1)
 	$(BIN)/pytest -q
 
-test-all: install $(BOTPRESS_CLIENT)/node_modules ## Run the whole suite on SQLite and PostgreSQL
+test-all: install $(BOTPRESS_CLIENT)/node_modules $(CHROMIUM) ## Run the whole suite on SQLite and PostgreSQL
 	HUBBUB_TEST_POSTGRES=1 $(BIN)/pytest -q
 
 check: install ## Lint, format check, strict typing and the architecture contracts

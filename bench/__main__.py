@@ -16,7 +16,7 @@ import orjson
 from bench import report, scenarios
 from bench.delivery import delivery
 from bench.seed import SeedPlan, search_words, seed_conversation
-from bench.server import Engine, running_server
+from bench.server import Engine, processes, running_server
 from bench.webhooks import webhook_fanout
 
 ENGINES: tuple[Engine, ...] = ("sqlite", "postgresql")
@@ -91,14 +91,14 @@ async def bench_engine(engine: Engine, config: Config) -> report.EngineResults:
         log(f"{engine}: search")
         found = await scenarios.search(server, seeded.search_words, repetitions=config.repetitions)
     log(f"{engine}: delivery and webhooks, on a fresh server with its worker")
-    async with running_server(engine, worker=True) as server:
-        sent = await delivery(server, seconds=config.seconds)
-        fanout = await webhook_fanout(server, seconds=config.seconds)
-    log(f"{engine}: delivery {orjson.dumps(sent).decode()}")
-    log(f"{engine}: webhooks {orjson.dumps(fanout).decode()}")
+    sent, fanout = await delivery_phase(engine, config)
     return report.EngineResults(
         engine=engine,
-        settings={**report.environment(), **asdict(config)},
+        settings={
+            **report.environment(),
+            **asdict(config),
+            "server_processes": processes(engine),
+        },
         ceiling=ceiling,
         creates=creates,
         seed={"count": seeded.count, "seconds": seeded.seconds, "rate_per_s": seeded.rate},
@@ -106,6 +106,24 @@ async def bench_engine(engine: Engine, config: Config) -> report.EngineResults:
         search=found,
         delivery={"sandbox": sent, "webhooks": fanout},
     )
+
+
+async def delivery_phase(engine: Engine, config: Config) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Sandbox sends and webhook fan-out. A failure here is reported in the results rather
+    than thrown, so it does not discard the API figures measured before it."""
+    sent: dict[str, Any] = {}
+    fanout: dict[str, Any] = {}
+    try:
+        async with running_server(engine, worker=True) as server:
+            sent = await delivery(server, seconds=config.seconds)
+            fanout = await webhook_fanout(server, seconds=config.seconds)
+    except Exception as error:  # any failure becomes part of the report
+        log(f"{engine}: delivery phase FAILED: {type(error).__name__}: {error}")
+        failure = {"error": f"{type(error).__name__}: {error}"}
+        sent, fanout = sent or failure, fanout or failure
+    log(f"{engine}: delivery {orjson.dumps(sent).decode()}")
+    log(f"{engine}: webhooks {orjson.dumps(fanout).decode()}")
+    return sent, fanout
 
 
 def event_loop_runner() -> Callable[[Coroutine[Any, Any, Any]], Any]:

@@ -105,7 +105,12 @@ async def scheduled_lateness(
             }
             response = (await conn.post("/v1/messages", body)).expect(201).json()
             due[response["id"]] = at
-        drained = await _wait_until_sent(server, batch_id, timeout_seconds + lead_seconds)
+    finally:
+        await conn.close()
+    drained = await _wait_until_sent(server, batch_id, timeout_seconds + lead_seconds)
+    # A new connection: the server closes one left idle longer than its keep-alive timeout.
+    conn = server.connection()
+    try:
         late_ms = [await _lateness_ms(conn, message_id, at) for message_id, at in due.items()]
     finally:
         await conn.close()

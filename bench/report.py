@@ -20,6 +20,7 @@ CREATE_P99_TARGET_MS = {"sqlite": 50.0}
 PAGE_TARGET_MS = {50: 5.0, 500: 25.0}
 DEEP_RATIO_TARGET = 1.5
 SEARCH_TARGET_MS = 50.0
+SCHEDULED_P99_TARGET_MS = 1000.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,36 @@ def build_rows(results: EngineResults) -> list[Row]:
             f"median < {SEARCH_TARGET_MS:.0f} ms",
             timing.median < SEARCH_TARGET_MS and found["hits_ok"],
         ))  # fmt: skip
+    return rows + _delivery_rows(results.delivery)
+
+
+def _delivery_rows(delivery: dict[str, Any]) -> list[Row]:
+    """Sends through the sandbox, scheduled lateness and webhook fan-out (when measured)."""
+    sandbox, webhooks = delivery.get("sandbox", {}), delivery.get("webhooks", {})
+    rows = []
+    if "error" in sandbox:
+        rows.append(Row("delivery", f"FAILED: {sandbox['error']}", "", False))
+    if (throughput := sandbox.get("throughput")) is not None:
+        rate = throughput["sent_per_s"]
+        text = f"{rate:,.0f}/s" if rate is not None else "did not drain"
+        drain_s = throughput["backlog_drain_s"]
+        text += f"  ({throughput['created']:,} created, drain {drain_s:.1f} s)"
+        rows.append(Row("sandbox sends, created -> sent", text))
+    if (scheduled := sandbox.get("scheduled")) is not None:
+        p99 = scheduled["p99_ms"]
+        rows.append(Row(
+            f"scheduled lateness ({scheduled['measured']}/{scheduled['count']} measured)",
+            f"p50 {scheduled['p50_ms']:.0f}  p99 {p99:.0f} ms",
+            f"p99 < {SCHEDULED_P99_TARGET_MS:.0f} ms",
+            p99 < SCHEDULED_P99_TARGET_MS and scheduled["all_sent"],
+        ))  # fmt: skip
+    if "error" in webhooks and "error" not in sandbox:
+        rows.append(Row("webhook fan-out", f"FAILED: {webhooks['error']}", "", False))
+    elif "deliveries_per_s" in webhooks:
+        text = f"{webhooks['deliveries_per_s']:,.0f} deliveries/s"
+        text += f"  ({webhooks['subscriptions']} subscriptions, {webhooks['events']:,} events"
+        text += f", {webhooks['duplicates']} duplicates)"
+        rows.append(Row("webhook fan-out", text))
     return rows
 
 
@@ -123,7 +154,8 @@ def _timing_text(timing: Timing) -> str:
 def render_table(results: EngineResults, rows: list[Row]) -> str:
     settings = results.settings
     title = (
-        f"Hubbub bench: {results.engine}  ({settings['cpus']} CPUs, {settings['seconds']:g} s "
+        f"Hubbub bench: {results.engine}  ({settings['cpus']} CPUs, "
+        f"{settings['server_processes']} server process(es), {settings['seconds']:g} s "
         f"per load run, {results.seed['count']:,} seeded messages, commit {settings['commit']})"
     )
     # Rows without a target (the load runs) may run past the figure column.

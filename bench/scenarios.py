@@ -84,14 +84,26 @@ class LoadFigures:
 
 
 def process_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a process, from /proc (None where there is no /proc)."""
-    stat = Path(f"/proc/{pid}/stat")
+    """User + system CPU of the server: every live process of its process group (``serve
+    --workers N`` runs N children under a supervisor), from /proc (None where there is none)."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return None
+    group = int(fields[2])  # pgrp (field 5 of stat)
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        other = _stat_fields(int(entry.name)) if entry.name.isdigit() else None
+        if other is not None and int(other[2]) == group:
+            ticks += int(other[11]) + int(other[12])  # utime, stime (fields 14 and 15)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name."""
     try:
-        fields = stat.read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def wait_until_idle(pid: int, *, below_cores: float = 0.05, timeout_s: float = 60.0) -> float:

@@ -62,6 +62,15 @@ def hubbub_executable() -> str:
     return str(candidate) if candidate.exists() else "hubbub"
 
 
+def processes(engine: Engine) -> int:
+    """Server processes: one on SQLite (one writer; its group commit wants every writer in one
+    process), one per core on PostgreSQL (``serve --workers``, the documented way to run it
+    on a machine with several cores). ``HUBBUB_BENCH_PG_PROCESSES`` overrides the latter."""
+    if engine == "sqlite":
+        return 1
+    return int(os.environ.get("HUBBUB_BENCH_PG_PROCESSES", str(os.cpu_count() or 1)))
+
+
 @contextlib.asynccontextmanager
 async def running_server(engine: Engine, *, worker: bool = False) -> AsyncIterator[Server]:
     """A fresh server on a fresh database. Without ``worker`` it serves the API alone, so the
@@ -78,7 +87,7 @@ async def running_server(engine: Engine, *, worker: bool = False) -> AsyncIterat
             database_name = name  # from here on, ours to drop
             env["HUBBUB_DATABASE_URL"] = _database_url(name)
         settings = Settings(data_dir=data_dir, database_url=env.get("HUBBUB_DATABASE_URL"))
-        async with _serving(env, data_dir) as (port, pid):
+        async with _serving(env, data_dir, processes(engine)) as (port, pid):
             workspace = await _cli_json(env, "workspace", "create", "bench", "--json")
             channel = await _cli_json(
                 env, "channel", "create", "--workspace", workspace["workspace_id"],
@@ -101,12 +110,15 @@ async def running_server(engine: Engine, *, worker: bool = False) -> AsyncIterat
 
 
 @contextlib.asynccontextmanager
-async def _serving(env: dict[str, str], data_dir: Path) -> AsyncIterator[tuple[int, int]]:
+async def _serving(
+    env: dict[str, str], data_dir: Path, workers: int
+) -> AsyncIterator[tuple[int, int]]:
     port = free_port()
     log_path = data_dir / "server.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
             hubbub_executable(), "serve", "--host", HOST, "--port", str(port),
+            "--workers", str(workers),
             env=env, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log,
             start_new_session=True,  # its own process group: stopping it stops any children
         )  # fmt: skip

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     job_lease_seconds: float = Field(default=60.0, gt=0)
     job_retry_base_seconds: float = Field(default=2.0, ge=0)
     job_retry_cap_seconds: float = Field(default=900.0, ge=0)
+    # Provider status callbacks that arrive before the runner stored the provider id they name
+    # are parked until it does; those never claimed are purged after this long.
+    parked_status_retention_seconds: float = Field(default=7 * 86_400.0, gt=0)
     # The sandbox connector's pause between sent, delivered and read (0: at once).
     sandbox_step_seconds: float = Field(default=1.0, ge=0)
     # Outbound webhooks: how often the sender looks at the log when nothing woke it, how many
@@ -57,9 +60,16 @@ class Settings(BaseSettings):
     # The built-in SMTP listener for email channels: off unless a port is given.
     smtp_listen_port: int | None = Field(default=None, ge=0, le=65535)
     smtp_listen_host: str = "127.0.0.1"
+    # The SSRF guard: refuse webhook (subscription and channel) URLs whose host resolves to a
+    # loopback, private, link-local, multicast or unspecified address, at creation and before
+    # each request. Off by default: self-hosted deployments often post to internal hosts.
+    outbound_deny_private_networks: bool = False
     # Where providers reach this Hubbub (their status-callback and inbound URLs are built on
     # it); default: http://<host>:<port>.
     public_base_url: str | None = None
+    # Web origins whose pages may call the webchat end-user API (``/webchat/...``) from a
+    # browser: a comma-separated list, or ``*`` for any site.
+    webchat_allowed_origins: str = "*"
 
     @cached_property
     def resolved_database_url(self) -> str:

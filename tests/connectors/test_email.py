@@ -236,8 +236,17 @@ def relay(body: bytes, secret: str = RELAY_SECRET, now: float | None = None) -> 
 async def test_relay_inbound(context: ConnectorContext) -> None:
     channel = channel_info("email", {"inbound_secret": "relay-secret"}, identifier=SENDER)
     batch = await EmailConnector(context).parse_inbound(channel, relay(REPLY))
-    [message] = batch.messages
+    [message, attachment] = batch.messages
     assert message.provider_message_id == "<reply-1@example.test>"
+    # The attachment is a message of its own, its bytes in hand for the media store.
+    assert attachment.provider_message_id == "<reply-1@example.test>:1"
+    assert attachment.payload["type"] == "file"
+    assert attachment.media is not None
+    assert (attachment.media.filename, attachment.media.content_type) == (
+        "scan.pdf",
+        "application/pdf",
+    )
+    assert attachment.media.data == b"%PDF-"
 
 
 @pytest.mark.parametrize("problem", ["secret", "stale", "no_secret"])

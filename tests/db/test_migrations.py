@@ -158,3 +158,13 @@ async def test_the_fulltext_objects_exist(empty_database: Database) -> None:
             definitions = dict(indexes.all())
             assert "gin (search_vector)" in definitions["ix_message_search"]
             assert "gin (tags jsonb_path_ops)" in definitions["ix_message_tags"]
+            # New rows go straight into the GIN indexes: a pending list slows every search.
+            options = await session.conn.execute(
+                text(
+                    "SELECT relname, reloptions FROM pg_class "
+                    "WHERE relname IN ('ix_message_search', 'ix_message_tags')"
+                )
+            )
+            assert dict(options.all()) == {
+                name: ["fastupdate=off"] for name in POSTGRES_ONLY_INDEXES
+            }

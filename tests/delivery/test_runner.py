@@ -7,16 +7,21 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
+from sqlalchemy import text
 
 from hubbub.config import Settings
 from hubbub.db.uow import Database
 from hubbub.delivery import handlers
 from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError
-from hubbub.delivery.notify import listen_for_jobs
+from hubbub.delivery.notify import listen_for_jobs, plain_dsn
 from hubbub.delivery.runner import Runner, run_due, worker_loop
+from hubbub.jobs import service as job_service_module
+from hubbub.jobs.repository import NOTIFY_CHANNEL
 from hubbub.jobs.service import job as job_service
 from hubbub.kit.ids import new_id
+from hubbub.realtime.relay import Relay
 from tests.conftest import WorkspaceFixture
 from tests.delivery.conftest import jobs_of
 
@@ -181,6 +186,35 @@ async def test_postgres_notify_reaches_a_listener_at_commit(
             await asyncio.sleep(0.2)
             assert not woken.is_set()  # nothing before commit
         await asyncio.wait_for(woken.wait(), timeout=5)
+
+
+async def test_a_relay_notifies_other_processes_after_the_commit(
+    database: Database, workspace: WorkspaceFixture
+) -> None:
+    """An API process (no runner of its own, a relay running) wakes the workers of other
+    processes with one ``NOTIFY`` from the relay's connection after the commit, not from
+    inside the writing transaction (which would serialize commits cluster-wide)."""
+    if not database.caps.supports_listen_notify:
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    senders: asyncio.Queue[int] = asyncio.Queue()
+    listener = await asyncpg.connect(plain_dsn(database.url))
+    await listener.add_listener(NOTIFY_CHANNEL, lambda _c, pid, _ch, _p: senders.put_nowait(pid))
+    stop = asyncio.Event()
+    relay = asyncio.create_task(Relay(database).run(stop))
+    try:
+        while not job_service_module._publishers:  # noqa: ASYNC110 - the relay has no ready event
+            await asyncio.sleep(0.01)
+        async with database.transaction() as session:
+            await job_service.enqueue(
+                session, kind="test.count", target_id=new_id(), workspace_id=workspace.id
+            )
+            writer = (await session.conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        sender = await asyncio.wait_for(senders.get(), timeout=5)
+        assert sender != writer
+    finally:
+        stop.set()
+        await asyncio.wait_for(relay, timeout=10)
+        await listener.close()
 
 
 async def test_runner_identities_differ(database: Database, fast: Settings) -> None:

@@ -90,6 +90,20 @@ class InboundRequest:
 
 
 @dataclass(frozen=True)
+class InboundMedia:
+    """The file of an inbound media message, copied into Hubbub's media store before the
+    message is stored (provider URLs expire or need the provider's credentials); its copy's
+    URL replaces ``payload["url"]``. ``data`` when the request carried the bytes (email), else a
+    ``reference`` (a WhatsApp media id, a Twilio media URL) the connector's ``open_media``
+    downloads."""
+
+    content_type: str | None = None
+    filename: str | None = None
+    data: bytes | None = None
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     sender: Address
     payload: Mapping[str, Any]  # the core payload union, as JSON
@@ -100,6 +114,7 @@ class InboundMessage:
     # Provider ids this message answers (email In-Reply-To then References), nearest first.
     in_reply_to: tuple[str, ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
+    media: InboundMedia | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,10 @@ conversation become ``In-Reply-To`` (the latest) and ``References`` (all).
 **Relay inbound** (``POST /inbound/{channel_id}``): the raw MIME bytes as the body, signed
 like the webhook platform (``X-Hubbub-Timestamp``, ``X-Hubbub-Signature``) with
 ``inbound_secret``; a channel without one refuses relay posts.
+
+**Attachments** of inbound email (any way in) become messages of their own after the text
+(image/audio/video/file, provider ids ``{Message-ID}:1``...), their bytes stored as Hubbub
+media and their ``url`` Hubbub's signed download link.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ from hubbub.connectors.mime import (
     build_email,
     envelope_recipients,
     message_id_for,
-    parse_email,
+    parse_email_messages,
 )
 from hubbub.connectors.provider_http import config_value
 from hubbub.errors import InvalidInput
@@ -158,13 +162,14 @@ class EmailConnector:
         if not isinstance(secret, str) or not secret:
             raise InvalidSignature("the channel accepts no relayed email (no inbound_secret)")
         webhook.verify(secret, request.headers, request.body)
-        return InboundBatch(messages=(parse_raw(request.body),))
+        return InboundBatch(messages=parse_raw(request.body))
 
 
-def parse_raw(raw: bytes) -> InboundMessage:
-    """``parse_email`` with a malformed email reported as ``InvalidInput`` (a 400)."""
+def parse_raw(raw: bytes) -> tuple[InboundMessage, ...]:
+    """``parse_email_messages`` (the text, then each attachment) with a malformed email
+    reported as ``InvalidInput`` (a 400)."""
     try:
-        return parse_email(raw)
+        return parse_email_messages(raw)
     except MalformedEmail as error:
         raise InvalidInput(str(error)) from None
 

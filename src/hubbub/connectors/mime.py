@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email import policy
 from email.headerregistry import Address as MailAddress
@@ -20,7 +20,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime, getaddresses, parsedate_to_datetime
 from html import unescape
 
-from hubbub.connectors.base import Address, InboundMessage, OutboundMessage
+from hubbub.connectors.base import Address, InboundMedia, InboundMessage, OutboundMessage
 from hubbub.kit.clock import utcnow
 
 EMAIL_KEY = "emailaddress"
@@ -31,6 +31,8 @@ MAX_HTML = MAX_TEXT * 4
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 TAG = re.compile(r"<[^>]+>")
 BLOCK_END = re.compile(r"</(p|div|li|tr|h[1-6])>|<br\s*/?>", re.IGNORECASE)
+# Attachments of these kinds become image/audio/video messages; any other is a file.
+INLINE_KINDS = frozenset({"image", "audio", "video"})
 HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
 
 
@@ -100,9 +102,51 @@ def envelope_recipients(message: OutboundMessage) -> list[str]:
 
 
 def parse_email(raw: bytes) -> InboundMessage:
+    """The email's text message (attachments only named, in the ``email_attachments`` tag)."""
+    return _text_message(_parsed(raw))
+
+
+def parse_email_messages(raw: bytes) -> tuple[InboundMessage, ...]:
+    """The email's text message, then one media message per attachment carrying its bytes
+    (``media.data``, stored as Hubbub media by the core), as Twilio MMS are filed: provider ids
+    ``{Message-ID}:1``, ``:2``..., so a re-delivered email is still stored once."""
+    email = _parsed(raw)
+    text = _text_message(email)
+    files = [part for part in email.iter_attachments() if isinstance(part, EmailMessage)]
+    return (text, *(_attachment_message(text, part, n) for n, part in enumerate(files, 1)))
+
+
+def _parsed(raw: bytes) -> EmailMessage:
     email = BytesParser(policy=policy.default).parsebytes(raw)
     if not isinstance(email, EmailMessage):  # pragma: no cover - policy.default makes these
         raise MalformedEmail("not an email message")
+    return email
+
+
+def _attachment_message(text: InboundMessage, part: EmailMessage, number: int) -> InboundMessage:
+    content_type = part.get_content_type()
+    filename = part.get_filename() or f"attachment-{number}"
+    data = part.get_payload(decode=True)
+    kind = content_type.split("/", 1)[0]
+    payload: dict[str, object] = {"type": kind if kind in INLINE_KINDS else "file"}
+    payload["url"] = f"attachment:{number}"  # replaced by the stored copy's link
+    if payload["type"] == "file":
+        payload.update(filename=filename, content_type=content_type)
+    provider_id = text.provider_message_id
+    return replace(
+        text,
+        payload=payload,
+        provider_message_id=f"{provider_id}:{number}" if provider_id else None,
+        tags={},
+        media=InboundMedia(
+            content_type=content_type,
+            filename=filename,
+            data=data if isinstance(data, bytes) else b"",
+        ),
+    )
+
+
+def _text_message(email: EmailMessage) -> InboundMessage:
     senders = _addresses(email.get_all("From", []))
     if not senders:
         raise MalformedEmail("the email has no From address")

@@ -7,7 +7,9 @@ or a timeout is retryable (the provider may not have seen the request)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +22,45 @@ from hubbub.errors import InvalidInput
 RETRYABLE_CLIENT_STATUSES = frozenset({408, 425, 429})
 DEFAULT_TIMEOUT_SECONDS = 15.0
 MAX_REASON_CHARS = 500
+MEDIA_TIMEOUT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class MediaDownload:
+    """A provider's file, streamed: read ``chunks`` inside the download's ``async with``."""
+
+    content_type: str | None
+    chunks: AsyncIterator[bytes]
+
+
+class MediaUnavailable(Exception):
+    """A provider's file could not be downloaded. ``retryable``: worth asking the provider to
+    deliver the callback again (network error, 5xx); otherwise the file is gone for good."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+@asynccontextmanager
+async def download(
+    http: httpx.AsyncClient, url: str, **kwargs: Any
+) -> AsyncIterator[MediaDownload]:
+    """Stream ``url`` (following redirects: providers hand files out from a CDN); raises
+    ``MediaUnavailable`` when it cannot."""
+    kwargs.setdefault("timeout", MEDIA_TIMEOUT_SECONDS)
+    try:
+        async with http.stream("GET", url, follow_redirects=True, **kwargs) as response:
+            if not response.is_success:
+                await response.aread()  # the reason is in the body
+                failure = failure_for(response)
+                retryable = failure is None or failure.retryable
+                reason = f"HTTP {response.status_code}" if failure is None else failure.reason
+                raise MediaUnavailable(reason, retryable=retryable)
+            yield MediaDownload(response.headers.get("content-type"), response.aiter_bytes())
+    except httpx.TransportError as error:  # includes timeouts
+        raise MediaUnavailable(f"{type(error).__name__}: {error}", retryable=True) from None
 
 
 async def request_or_fail(

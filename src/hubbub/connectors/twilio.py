@@ -12,7 +12,8 @@ a crash may send twice (``provider_idempotency`` is False).
 
 **Inbound** (``POST /inbound/{channel_id}``, form-encoded): Twilio's incoming-message webhooks
 (``MessageSid``, ``From``, ``To``, ``Body``, ``NumMedia``, ``MediaUrl{i}``,
-``MediaContentType{i}``) answered with empty TwiML, and status callbacks (``MessageSid``,
+``MediaContentType{i}``; each media URL is downloaded with ``open_media`` and stored as
+Hubbub media) answered with empty TwiML, and status callbacks (``MessageSid``,
 ``MessageStatus``, ``ErrorCode``) answered with an empty 200. Both must carry a valid
 ``X-Twilio-Signature``: base64 HMAC-SHA1, keyed with the auth token, of the full URL followed
 by every POST parameter's name and value, sorted by name.
@@ -23,7 +24,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -33,6 +35,7 @@ from hubbub.connectors.base import (
     ChannelInfo,
     ConnectorContext,
     InboundBatch,
+    InboundMedia,
     InboundMessage,
     InboundRequest,
     InvalidSignature,
@@ -42,7 +45,13 @@ from hubbub.connectors.base import (
     SendResult,
     StatusUpdate,
 )
-from hubbub.connectors.provider_http import config_value, request_or_fail, response_json
+from hubbub.connectors.provider_http import (
+    MediaDownload,
+    config_value,
+    download,
+    request_or_fail,
+    response_json,
+)
 
 SIGNATURE_HEADER = "x-twilio-signature"
 EMPTY_TWIML = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -132,6 +141,17 @@ class TwilioConnector:
             form["Body"] = message.text
         return form
 
+    @asynccontextmanager
+    async def open_media(
+        self, channel: ChannelInfo, reference: str
+    ) -> AsyncIterator[MediaDownload]:
+        """An MMS's ``MediaUrl``: with the account's credentials (Twilio may require HTTP basic
+        auth for media), following its redirect to the file."""
+        sid, token = channel.config.get("account_sid"), channel.config.get("auth_token")
+        auth = (sid, token) if isinstance(sid, str) and isinstance(token, str) else None
+        async with download(self.context.http, reference, auth=auth) as media:
+            yield media
+
     async def parse_inbound(self, channel: ChannelInfo, request: InboundRequest) -> InboundBatch:
         auth_token = channel.config.get("auth_token")
         if not isinstance(auth_token, str) or not auth_token:
@@ -198,9 +218,16 @@ def inbound_messages(form: Mapping[str, str]) -> list[InboundMessage]:
             payload=payload,
             provider_message_id=sid if index == 0 or not sid else f"{sid}:{index}",
             recipients=recipients,
+            media=_media(form, index) if payload["type"] != "text" else None,
         )
         for index, payload in enumerate(payloads)
     ]
+
+
+def _media(form: Mapping[str, str], index: int) -> InboundMedia | None:
+    url = form.get(f"MediaUrl{index}")
+    content_type = form.get(f"MediaContentType{index}") or None
+    return InboundMedia(content_type=content_type, reference=url) if url else None
 
 
 def _count(form: Mapping[str, str]) -> int:

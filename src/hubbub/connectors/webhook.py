@@ -45,6 +45,7 @@ from hubbub.connectors.base import (
     InvalidSignature,
     OutboundMessage,
     ReportedStatus,
+    SendFailure,
     SendResult,
     StatusUpdate,
 )
@@ -56,7 +57,8 @@ from hubbub.connectors.provider_http import (
     request_or_fail,
     response_json,
 )
-from hubbub.errors import InvalidInput
+from hubbub.errors import InvalidInput, UnprocessableEntity
+from hubbub.kit import netguard
 
 TIMESTAMP_HEADER = "X-Hubbub-Timestamp"
 SIGNATURE_HEADER = "X-Hubbub-Signature"
@@ -132,6 +134,7 @@ class WebhookConnector:
         config = message.channel.config
         url = config_value(config, "url", platform=self.platform)
         secret = config_value(config, "secret", platform=self.platform)
+        await _check_destination(url, enabled=self.context.settings.outbound_deny_private_networks)
         body = orjson.dumps(message_body(message))
         headers = {**signed_headers(secret, body), "Idempotency-Key": message.id}
         response = await request_or_fail(
@@ -233,3 +236,23 @@ def _tags(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         return {}
     return {str(key): str(item) for key, item in value.items() if item is not None}
+
+
+async def _check_destination(url: str, *, enabled: bool) -> None:
+    """The SSRF guard again at send time: the name may resolve elsewhere than at creation."""
+    try:
+        await netguard.check_url_if_enabled(url, enabled=enabled)
+    except netguard.BlockedDestination as error:
+        raise SendFailure("destination_blocked", str(error), retryable=False) from None
+
+
+async def check_channel_destination(platform: str, config: Mapping[str, Any]) -> None:
+    """For channel creation and updates: a webhook channel's ``url`` must pass the SSRF guard
+    when it is on (``UnprocessableEntity`` on ``config.url``)."""
+    url = config.get("url")
+    if platform != "webhook" or not isinstance(url, str) or not url:
+        return
+    try:
+        await netguard.check_url_if_enabled(url)
+    except netguard.BlockedDestination as error:
+        raise UnprocessableEntity(str(error), field="config.url") from None

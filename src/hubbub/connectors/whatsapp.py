@@ -16,8 +16,10 @@ not bound by it. The Cloud API has no idempotency key, so a retry after a crash 
 **Inbound** (``POST /inbound/{channel_id}``): Cloud API webhooks
 (``entry[].changes[].value.messages[]`` and ``.statuses[]``), checked with
 ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body keyed with app_secret>``.
-Incoming media arrive as ids: the payload's ``url`` is the Graph URL of the media object
-(``{base_url}/{api_version}/{media_id}``, fetched with the access token); ``context.id``
+Incoming media arrive as ids: ``open_media`` fetches the media object
+(``{base_url}/{api_version}/{media_id}``, with the access token) and downloads the file from the
+URL it gives, and the core stores it as Hubbub media (until then the payload's ``url`` is the
+media object's Graph URL); ``context.id``
 becomes ``in_reply_to``; types without a core equivalent become ``custom`` payloads named
 ``whatsapp_<type>``. A ``GET`` verification request (``hub.mode=subscribe``) is answered with
 ``hub.challenge`` when ``hub.verify_token`` matches the config's ``verify_token``.
@@ -27,9 +29,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
+
+import orjson
 
 from hubbub.connectors.base import (
     Address,
@@ -37,6 +42,7 @@ from hubbub.connectors.base import (
     ChannelInfo,
     ConnectorContext,
     InboundBatch,
+    InboundMedia,
     InboundMessage,
     InboundRequest,
     InvalidSignature,
@@ -47,7 +53,10 @@ from hubbub.connectors.base import (
     StatusUpdate,
 )
 from hubbub.connectors.provider_http import (
+    MediaDownload,
+    MediaUnavailable,
     config_value,
+    download,
     from_unix,
     json_object,
     request_or_fail,
@@ -109,6 +118,33 @@ class WhatsAppConnector:
                 "bad_response", "Cloud API answered without a message id", retryable=False
             )
         return SendResult(wamid)
+
+    def answer_verification(self, channel: ChannelInfo, request: InboundRequest) -> InboundBatch:
+        """Meta's ``GET`` check of the webhook URL (``hub.challenge``)."""
+        return verification_answer(channel, request)
+
+    @asynccontextmanager
+    async def open_media(
+        self, channel: ChannelInfo, reference: str
+    ) -> AsyncIterator[MediaDownload]:
+        """An inbound media id's file: ``GET /{version}/{media id}`` gives a short-lived URL
+        (and the MIME type), downloaded with the same bearer token."""
+        token = channel.config.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise MediaUnavailable("the channel has no access token", retryable=False)
+        auth = {"Authorization": f"Bearer {token}"}
+        async with download(
+            self.context.http, f"{api_root(channel.config)}/{reference}", headers=auth
+        ) as meta:
+            document = orjson.loads(b"".join([chunk async for chunk in meta.chunks]) or b"{}")
+        url = document.get("url") if isinstance(document, dict) else None
+        if not isinstance(url, str) or not url:
+            raise MediaUnavailable(f"media {reference} has no download URL", retryable=False)
+        async with download(self.context.http, url, headers=auth) as media:
+            mime_type = document.get("mime_type")
+            yield MediaDownload(
+                mime_type if isinstance(mime_type, str) else media.content_type, media.chunks
+            )
 
     async def parse_inbound(self, channel: ChannelInfo, request: InboundRequest) -> InboundBatch:
         if request.method.upper() == "GET":
@@ -248,6 +284,7 @@ def inbound_messages(value: Mapping[str, Any], api_root_url: str) -> Iterator[In
             received_at=from_unix(item.get("timestamp")),
             in_reply_to=(reply_to,) if reply_to else (),
             tags={"whatsapp_profile_name": name} if name else {},
+            media=inbound_media(item),
         )
 
 
@@ -273,6 +310,17 @@ def inbound_payload(item: Mapping[str, Any], api_root_url: str) -> dict[str, Any
     if isinstance(reply, dict) and reply.get("title"):
         return {"type": "text", "text": reply["title"]}
     return {"type": "custom", "name": f"whatsapp_{kind or 'unknown'}", "data": dict(item)}
+
+
+def inbound_media(item: Mapping[str, Any]) -> InboundMedia | None:
+    """The media id of an image/audio/video/document message, for ``open_media``."""
+    kind = str(item.get("type", ""))
+    body = item.get(kind)
+    if kind not in INBOUND_MEDIA or not isinstance(body, dict) or not body.get("id"):
+        return None
+    return InboundMedia(
+        content_type=body.get("mime_type"), filename=body.get("filename"), reference=str(body["id"])
+    )
 
 
 def media_payload(kind: str, body: Mapping[str, Any], api_root_url: str) -> dict[str, Any]:

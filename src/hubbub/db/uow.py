@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -103,10 +103,23 @@ class Session:
     conn: Conn
     caps: Capabilities
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
+    _after_rollback: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def after_commit(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the transaction has committed; dropped on rollback."""
         self._after_commit.append(callback)
+
+    def after_rollback(self, callback: Callable[[], Awaitable[None]]) -> None:
+        """Await ``callback`` if the transaction does not commit (to undo a side effect outside
+        the database, such as a file written for a row); dropped on commit."""
+        self._after_rollback.append(callback)
+
+    async def run_after_rollback(self) -> None:
+        for callback in self._after_rollback:
+            try:
+                await callback()
+            except Exception:  # the transaction's own error is the one to report
+                log.exception("after-rollback callback failed")
 
     def run_after_commit(self) -> None:
         for callback in self._after_commit:
@@ -137,14 +150,22 @@ class Database:
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
         """A write transaction: committed when the block ends, rolled back on error."""
-        if self.writer is None:
-            async with self._run_async(commit=True) as session:
-                yield session
-        else:
-            # SQLite: a turn in a shared transaction, committed with its group (group_commit).
-            async with self.writer.unit() as connection:
-                session = Session(conn=SyncConn(connection), caps=self.caps)
-                yield session
+        opened: list[Session] = []  # for the rollback hooks, whichever way it was opened
+        try:
+            if self.writer is None:
+                async with self._run_async(commit=True) as session:
+                    opened.append(session)
+                    yield session
+            else:
+                # SQLite: a turn in a shared transaction, committed with its group (group_commit).
+                async with self.writer.unit() as connection:
+                    session = Session(conn=SyncConn(connection), caps=self.caps)
+                    opened.append(session)
+                    yield session
+        except BaseException:
+            for undone in opened:
+                await undone.run_after_rollback()
+            raise
         session.run_after_commit()
 
     @contextlib.asynccontextmanager
@@ -190,5 +211,34 @@ class Database:
                 await transaction.rollback()
 
 
+class AsyncConn:
+    """PostgreSQL: SQLAlchemy's ``AsyncConnection``, except that the statements registered in
+    ``hubbub.db.prepared`` run straight on asyncpg (see that module)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self._adapted: Any = None  # SQLAlchemy's adapter over the asyncpg connection
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
+        if prepared.is_prepared(statement, parameters):
+            if self._adapted is None:
+                self._adapted = (await self.connection.get_raw_connection()).dbapi_connection
+            return await prepared.run_async(  # type: ignore[return-value]
+                self.connection.dialect,
+                self._adapted,
+                statement,  # type: ignore[arg-type]
+                parameters,
+            )
+        return await self.connection.execute(statement, parameters)
+
+    def begin_nested(self) -> Any:
+        return self.connection.begin_nested()
+
+    @property
+    def sync_connection(self) -> Connection | None:
+        """The SQLAlchemy ``Connection`` underneath, as on ``SyncConn`` (engine events)."""
+        return self.connection.sync_connection
+
+
 def _as_conn(connection: AsyncConnection) -> Conn:
-    return connection
+    return AsyncConn(connection)

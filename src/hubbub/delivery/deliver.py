@@ -8,7 +8,8 @@ Three steps, the middle one outside any transaction:
    accepted → sending``;
 2. send: the connector talks to the provider;
 3. record (one transaction): store the provider's id and move the message to what the provider
-   confirmed (``sent``); on the sandbox, schedule its walk to ``delivered`` and ``read``.
+   confirmed (``sent``); on the sandbox, schedule its walk to ``delivered`` and ``read``; apply
+   the status callbacks the provider made before its id was stored (``delivery.parked``).
 
 A retryable provider failure leaves the message ``sending`` and the job retries with backoff;
 when the last attempt fails too, or the provider refuses the message for good, the message
@@ -28,10 +29,12 @@ from hubbub.db.uow import Session
 from hubbub.delivery import handlers
 from hubbub.delivery.channels import channel_info, no_channel
 from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError
+from hubbub.delivery.parked import apply_parked
 from hubbub.delivery.repository import DeliveryRepository
 from hubbub.delivery.sandbox_walk import ADVANCE_JOB
 from hubbub.jobs.service import job as job_service
 from hubbub.kit.clock import utcnow
+from hubbub.kit.tags import public_tags
 from hubbub.messages.schemas import Failure, Message, StatusUpdate
 from hubbub.messages.service import DELIVER_JOB
 from hubbub.messages.service import message as message_service
@@ -135,7 +138,8 @@ def _outbound(message: Message, channel: ChannelInfo, thread: tuple[str, ...]) -
         payload=message.payload.model_dump(mode="json"),
         text=message.text,
         subject=message.subject,
-        tags=dict(message.tags),
+        # Private tags are one surface's bookkeeping, never a provider's business.
+        tags=public_tags(message.tags),
         reference=message.reference,
         thread_provider_ids=thread,
     )
@@ -160,17 +164,31 @@ async def _record_sent(
     if result.status == "failed":
         failure = Failure(stage="sending", code="provider_failed")
         await _apply(session, message, StatusUpdate(status="failed", failure=failure))
-        return
-    moved = await _move(session, message, result.status)
-    if is_sandboxed(prepared.channel) and moved.status == "sent":
-        step = timedelta(seconds=context.settings.sandbox_step_seconds)
-        await job_service.enqueue(
+    else:
+        moved = await _move(session, message, result.status)
+        if is_sandboxed(prepared.channel) and moved.status == "sent":
+            await _start_sandbox_walk(session, context, message)
+    if result.provider_message_id and not is_sandboxed(prepared.channel):
+        # Callbacks the provider made before this transaction stored its id (see ``parked``);
+        # the sandbox makes none, so its sends (the bench's) skip the look-up.
+        await apply_parked(
             session,
-            kind=ADVANCE_JOB,
-            target_id=message.id,
-            workspace_id=message.workspace_id,
-            run_at=utcnow() + step,
+            message.workspace_id,
+            prepared.channel.id,
+            result.provider_message_id,
+            message.id,
         )
+
+
+async def _start_sandbox_walk(session: Session, context: JobContext, message: Message) -> None:
+    step = timedelta(seconds=context.settings.sandbox_step_seconds)
+    await job_service.enqueue(
+        session,
+        kind=ADVANCE_JOB,
+        target_id=message.id,
+        workspace_id=message.workspace_id,
+        run_at=utcnow() + step,
+    )
 
 
 async def _fail(context: JobContext, message: Message, code: str, reason: str) -> None:

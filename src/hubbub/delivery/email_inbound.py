@@ -24,7 +24,9 @@ from hubbub.connectors.smtp_listener import listen
 from hubbub.db.uow import Database, Session
 from hubbub.delivery.channels import channel_info
 from hubbub.delivery.inbound import receive
+from hubbub.delivery.inbound_media import store_in_hand
 from hubbub.errors import HubbubError
+from hubbub.media.service import media as media_service
 from hubbub.messages.schemas import Message
 
 log = logging.getLogger(__name__)
@@ -32,11 +34,17 @@ log = logging.getLogger(__name__)
 EMAIL = "email"
 
 
-async def receive_raw_email(session: Session, channel: Channel, raw: bytes) -> list[Message]:
-    """File one raw email on ``channel``; the messages stored (none for a re-delivered email
-    whose Message-ID the channel already has). ``InvalidInput`` when it is not an email."""
-    parsed = parse_raw(raw)
-    return await receive(session, channel_info(channel), InboundBatch(messages=(parsed,)))
+async def receive_raw_email(
+    session: Session, channel: Channel, raw: bytes, *, base_url: str | None = None
+) -> list[Message]:
+    """File one raw email on ``channel``: its text, then one message per attachment (stored as
+    media, linked on ``base_url``, default the configured public URL); the messages stored
+    (none for a re-delivered email whose Message-ID the channel already has). ``InvalidInput``
+    when it is not an email."""
+    info = channel_info(channel)
+    base = base_url or media_service.config.public_base_url
+    messages = await store_in_hand(session, info, parse_raw(raw), base_url=base)
+    return await receive(session, info, InboundBatch(messages=tuple(messages)))
 
 
 class ChannelMailbox:

@@ -9,7 +9,8 @@ the caller's transaction after the connector has verified and parsed the request
   conversation on the channel; it is stored ``incoming``, which opens the WhatsApp window. A
   provider delivering the same message twice (same provider id) stores it once.
 - a status update finds the message by its provider id and moves it through the monotonic
-  status machine, so a duplicate or late callback never moves it backwards.
+  status machine, so a duplicate or late callback never moves it backwards. One that names a
+  provider id not stored yet is parked (``delivery.parked``) until the runner stores it.
 """
 
 from __future__ import annotations
@@ -24,14 +25,20 @@ from hubbub.connectors.base import ChannelInfo, InboundBatch, InboundMessage, St
 from hubbub.contacts.service import contact as contact_service
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
+from hubbub.delivery.parked_repository import ParkedStatusRepository
 from hubbub.delivery.repository import DeliveryRepository
 from hubbub.errors import InvalidInput
+from hubbub.kit.clock import utcnow
+from hubbub.kit.ids import new_id
 from hubbub.messages.schemas import Failure, Message, MessageCreate
 from hubbub.messages.schemas import StatusUpdate as CoreStatusUpdate
 from hubbub.messages.service import message as message_service
 from hubbub.messages.status import failure_stage
 
 log = logging.getLogger(__name__)
+
+# The column's width; a longer id cannot match a stored one anyway.
+MAX_PROVIDER_ID = 200
 
 
 async def receive(session: Session, channel: ChannelInfo, batch: InboundBatch) -> list[Message]:
@@ -111,16 +118,25 @@ async def _date_last_inbound(
 
 
 async def apply_status(session: Session, channel: ChannelInfo, update: StatusUpdate) -> bool:
-    """Apply one provider status; False when the message is unknown or the change is a
-    duplicate, late or backward (then nothing is written)."""
+    """Apply one provider status; False when the change is a duplicate, late or backward (then
+    nothing is written) or when the message is not known yet. A status for a provider id not
+    stored yet is parked: a fast provider can call back between answering the send and the
+    runner storing its id, and the runner applies the parked statuses when it does."""
     repository = DeliveryRepository(session)
     message_id = await repository.message_id_for_provider_id(
         channel.workspace_id, update.provider_message_id, channel_id=channel.id or None
     )
     if message_id is None:
-        log.info("status %s for unknown provider id %s", update.status, update.provider_message_id)
+        await _park(session, channel, update)
         return False
-    current = await message_service.get_or_raise(session, channel.workspace_id, message_id)
+    return await apply_to_message(session, channel.workspace_id, message_id, update)
+
+
+async def apply_to_message(
+    session: Session, workspace_id: str, message_id: str, update: StatusUpdate
+) -> bool:
+    """Move the message through the status machine as the provider says; whether it moved."""
+    current = await message_service.get_or_raise(session, workspace_id, message_id)
     failure = None
     if update.status == "failed":
         failure = Failure(
@@ -130,11 +146,31 @@ async def apply_status(session: Session, channel: ChannelInfo, update: StatusUpd
         )
     _, changed = await message_service.update_status(
         session,
-        channel.workspace_id,
+        workspace_id,
         message_id,
         CoreStatusUpdate(status=update.status, failure=failure),
     )
     return changed
+
+
+async def _park(session: Session, channel: ChannelInfo, update: StatusUpdate) -> None:
+    if not channel.id:  # only a real channel's provider calls back
+        log.info("status %s for unknown provider id %s", update.status, update.provider_message_id)
+        return
+    await ParkedStatusRepository(session).insert(
+        {
+            "id": new_id(),
+            "workspace_id": channel.workspace_id,
+            "channel_id": channel.id,
+            "provider_message_id": update.provider_message_id[:MAX_PROVIDER_ID],
+            "status": update.status,
+            "at": update.at,
+            "failure_code": _clip(update.failure_code, 100),
+            "failure_reason": _clip(update.failure_reason, 2000),
+            "details": dict(update.details),
+            "received_at": utcnow(),
+        }
+    )
 
 
 def _clip(value: str | None, length: int) -> str | None:

@@ -19,6 +19,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol
@@ -28,7 +29,7 @@ import httpx
 from hubbub.config import Settings
 from hubbub.connectors.base import ConnectorContext
 from hubbub.db.uow import Database
-from hubbub.delivery import deliver, queue, sandbox_walk
+from hubbub.delivery import deliver, parked, queue, sandbox_walk
 from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError, handler_for
 from hubbub.delivery.notify import listen_for_jobs
 from hubbub.jobs.schemas import Job
@@ -42,6 +43,8 @@ DEFAULT_RUN_DUE_LIMIT = 10_000
 # Never spin faster than this when a due job is held by another worker.
 MIN_IDLE_SECONDS = 0.05
 HTTP_TIMEOUT_SECONDS = 30.0
+# How often a worker purges parked statuses past their retention: one indexed DELETE.
+PURGE_INTERVAL_SECONDS = 600.0
 # Registered here so every process that runs jobs knows the core's kinds.
 deliver.register_handlers()
 sandbox_walk.register_handlers()
@@ -85,6 +88,7 @@ class Runner:
         self.backoff = queue.Backoff(
             settings.job_retry_base_seconds, settings.job_retry_cap_seconds
         )
+        self._next_purge_at = 0.0  # time.monotonic(): the first call purges
 
     @classmethod
     @asynccontextmanager
@@ -105,6 +109,18 @@ class Runner:
             workspace_id=workspace_id,
         )
 
+    async def purge_if_due(self) -> None:
+        """Purge expired parked statuses at most once per ``PURGE_INTERVAL_SECONDS``; never
+        raises (a failed purge is tried again at the next interval)."""
+        if time.monotonic() < self._next_purge_at:
+            return
+        self._next_purge_at = time.monotonic() + PURGE_INTERVAL_SECONDS
+        try:
+            retention = self.settings.parked_status_retention_seconds
+            await parked.purge_expired(self.database, retention_seconds=retention)
+        except Exception:
+            log.exception("could not purge parked statuses")
+
     async def run(self, claimed: tuple[ClaimedJob, Job]) -> None:
         """Run one claimed job and settle it; never raises (but for cancellation)."""
         job, row = claimed
@@ -122,7 +138,9 @@ class Runner:
         handler = handler_for(job.kind)
         if handler is None:
             raise PermanentJobError(f"no handler is registered for jobs of kind {job.kind!r}")
-        # Finish well within the lease, or another worker would start the job again.
+        # Finish well within the lease, or another worker would start the job again. This bound
+        # is why leases are never renewed: a handler cannot outlive 0.9 x its lease, so the job
+        # is settled (or abandoned by a dead worker) before any other worker may claim it.
         async with asyncio.timeout(self.settings.job_lease_seconds * 0.9):
             await handler(self.context, job)
 
@@ -155,6 +173,7 @@ async def run_due(
     ``workspace_id``, only that workspace's jobs (tests use it to stay in their own)."""
     total = 0
     async with Runner.opened(database, settings) as runner:
+        await runner.purge_if_due()
         while total < limit:
             batch = min(settings.worker_concurrency, limit - total)
             claimed = await runner.claim(batch, workspace_id=workspace_id)
@@ -183,6 +202,7 @@ async def _serve(runner: Runner, wake: asyncio.Event, stop: asyncio.Event) -> No
     try:
         while not stop.is_set():
             wake.clear()
+            await runner.purge_if_due()
             free = concurrency - len(running)
             claimed = await runner.claim(free) if free > 0 else []
             for item in claimed:

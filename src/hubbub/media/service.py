@@ -43,6 +43,7 @@ DOWNLOAD_PATH = "/media/{media_id}/content"
 UPLOAD_FORM_LIFETIME = timedelta(hours=1)
 # Long enough for a message sent with the link to be delivered and read.
 DOWNLOAD_LINK_LIFETIME = timedelta(days=7)
+FALLBACK_CONTENT_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,14 @@ class MediaConfig:
     secret: bytes
     blobs: BlobStore
     max_upload_bytes: int
+    # Where clients reach this Hubbub, for links made outside a request (inbound email).
+    public_base_url: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MediaConfig:
         root = settings.media_dir or settings.data_dir / "media"
-        return cls(settings.resolved_secret, LocalBlobStore(root), settings.max_upload_bytes)
+        base = settings.public_base_url or f"http://{settings.host}:{settings.port}"
+        return cls(settings.resolved_secret, LocalBlobStore(root), settings.max_upload_bytes, base)
 
 
 class MediaService:
@@ -80,22 +84,54 @@ class MediaService:
         filename: str | None = None,
         channel_id: str | None = None,
     ) -> Media:
-        """Store bytes in hand as a ready media row, within the channel's limits."""
+        """Store bytes in hand as a ready media row, within the channel's limits. The file is
+        removed again if ``session``'s transaction does not commit."""
         normalized = _content_type(content_type)
         limit = await self._limit(session, workspace_id, channel_id, normalized)
         check_size(len(data), limit)
-        media_id = new_id()
         blob = await self.config.blobs.put_stream(
-            _storage_key(workspace_id, media_id), single_chunk(data)
+            _storage_key(workspace_id, new_id()), single_chunk(data)
         )
+        return await self.record_blob(
+            session,
+            workspace_id,
+            blob,
+            content_type=normalized,
+            filename=filename,
+            channel_id=channel_id,
+        )
+
+    async def store_stream(
+        self, workspace_id: str, chunks: AsyncIterable[bytes], *, max_bytes: int | None = None
+    ) -> StoredBlob:
+        """Stream a file into the blob store, outside any transaction (a download from a
+        provider); PayloadTooLarge past ``max_bytes`` (default: the upload limit). Record it with
+        ``record_blob``, or drop it with ``discard_blob``."""
+        limit = self.config.max_upload_bytes if max_bytes is None else max_bytes
+        key = _storage_key(workspace_id, new_id())
+        return await self.config.blobs.put_stream(key, chunks, max_bytes=limit)
+
+    async def record_blob(
+        self,
+        session: Session,
+        workspace_id: str,
+        blob: StoredBlob,
+        *,
+        content_type: str,
+        filename: str | None = None,
+        channel_id: str | None = None,
+    ) -> Media:
+        """A ready media row for a stored blob. Should the transaction not commit, the blob is
+        deleted (nothing else would ever reference it)."""
+        session.after_rollback(lambda: self.config.blobs.delete(blob.key))
         now = utcnow()
         row = Media(
-            id=media_id,
+            id=_media_id_of(blob.key),
             workspace_id=workspace_id,
             channel_id=channel_id,
             status="ready",
             filename=_filename(filename),
-            content_type=normalized,
+            content_type=normalize_content_type(content_type) or FALLBACK_CONTENT_TYPE,
             size=blob.size,
             checksum=blob.checksum,
             storage_key=blob.key,
@@ -301,6 +337,11 @@ def _filename(value: str | None) -> str | None:
 
 def _storage_key(workspace_id: str, name: str) -> str:
     return f"{workspace_id}/{name}"
+
+
+def _media_id_of(key: str) -> str:
+    """A stored-bytes blob is keyed by its media row's id (``<workspace id>/<media id>``)."""
+    return key.rpartition("/")[2]
 
 
 media = MediaService()

@@ -3,10 +3,12 @@
 Each process runs one relay per database on a dedicated asyncpg connection. It listens on
 ``hubbub_events`` and wakes the process's log readers when another process says the log grew;
 and after local commits that wrote events it sends one ``NOTIFY`` (coalesced: however many
-commits happened meanwhile). The notification is sent after commit from this connection, not
-inside the writing transaction: a ``NOTIFY`` in a transaction takes a cluster-wide lock at
-commit, which would serialize every message create. A process that runs no relay (a one-shot
-CLI command) notifies nobody; readers still find its events at their next poll.
+commits happened meanwhile). Likewise it sends ``NOTIFY hubbub_jobs`` after local commits that
+enqueued jobs, for the workers of other processes, when this process runs none itself. The
+notification is sent after commit from this connection, not inside the writing transaction: a
+``NOTIFY`` in a transaction takes a cluster-wide lock at commit, which would serialize every
+message create. A process that runs no relay (a one-shot CLI command) notifies its events to
+nobody (readers find them at their next poll) and its jobs inside the transaction.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from sqlalchemy.engine import make_url
 
 from hubbub.db.uow import Database
 from hubbub.events import signal
+from hubbub.jobs import service as job_service
+from hubbub.jobs.repository import NOTIFY_CHANNEL as JOBS_CHANNEL
 
 if TYPE_CHECKING:
     from hubbub.background import LoopContext
@@ -59,6 +63,7 @@ class Relay:
     def __init__(self, database: Database) -> None:
         self.database = database
         self.commits = asyncio.Event()
+        self.jobs = asyncio.Event()
 
     async def run(self, stop: asyncio.Event) -> None:
         connection = await asyncpg.connect(asyncpg_dsn(self.database.url))
@@ -71,22 +76,35 @@ class Relay:
 
         await connection.add_listener(CHANNEL, on_notification)
         signal.publish_commits(caps, self.commits.set)
+        job_service.add_publisher(self._job_committed)
         signal.wake(caps)  # notifications sent while we were not listening are lost: look
         try:
             while not stop.is_set():
                 await self._wait(stop)
                 if connection.is_closed():
                     raise ConnectionError("the LISTEN connection was closed")
-                if self.commits.is_set():
-                    self.commits.clear()
-                    await connection.execute(f"NOTIFY {CHANNEL}")
+                await self._notify(connection)
         finally:
+            job_service.remove_publisher(self._job_committed)
             signal.unpublish_commits(caps, self.commits.set)
             with contextlib.suppress(Exception):
                 await connection.close(timeout=2)
 
+    def _job_committed(self) -> None:
+        self.jobs.set()
+
+    async def _notify(self, connection: Any) -> None:
+        """One ``NOTIFY`` per channel for everything committed since the last one."""
+        if self.jobs.is_set():
+            self.jobs.clear()
+            await connection.execute(f"NOTIFY {JOBS_CHANNEL}")
+        if self.commits.is_set():
+            self.commits.clear()
+            await connection.execute(f"NOTIFY {CHANNEL}")
+
     async def _wait(self, stop: asyncio.Event) -> None:
-        waiters = [asyncio.ensure_future(self.commits.wait()), asyncio.ensure_future(stop.wait())]
+        events = (self.commits, self.jobs, stop)
+        waiters = [asyncio.ensure_future(event.wait()) for event in events]
         try:
             await asyncio.wait(
                 waiters, timeout=HEALTH_CHECK_SECONDS, return_when=asyncio.FIRST_COMPLETED

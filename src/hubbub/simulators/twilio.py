@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from hubbub.kit.clock import utcnow
 from hubbub.simulators.common import Callbacks, Faults, control_routes
+from hubbub.simulators.media import MediaLibrary
 
 E164 = re.compile(r"^\+[1-9]\d{1,14}$")
 MAX_BODY = 1600
@@ -103,10 +104,12 @@ class TwilioSimulator:
         self.messages: list[SimulatedMessage] = []
         self.faults = Faults()
         self.callbacks = Callbacks(callback_http, status_delay)
+        self.media = MediaLibrary()
         self.app = Starlette(
             routes=[
                 Route(API + "/Messages.json", self.create_message, methods=["POST"]),
                 Route(API + "/Messages/{sid}.json", self.fetch_message, methods=["GET"]),
+                Route(API + "/Messages/{sid}/Media/{media_sid}", self.fetch_media, methods=["GET"]),
                 *control_routes(self.faults, self.snapshot),
             ]
         )
@@ -178,6 +181,23 @@ class TwilioSimulator:
             if message.sid == request.path_params["sid"]:
                 return JSONResponse(message.resource())
         return error(404, 20404, "The requested resource was not found")
+
+    def add_media(self, data: bytes, content_type: str, *, account_sid: str | None = None) -> str:
+        """Keep a file for an incoming MMS; its media URL's path (under the simulator's URL)."""
+        account = account_sid or next(iter(self.accounts))
+        stored = self.media.add(data, content_type, prefix="ME")
+        return (
+            f"/2010-04-01/Accounts/{account}/Messages/MM{secrets.token_hex(16)}/Media/{stored.id}"
+        )
+
+    async def fetch_media(self, request: Request) -> Response:
+        """An MMS's media URL, behind HTTP basic auth (Twilio's "enforce HTTP auth on media")."""
+        if self._authenticated(request) is None:
+            return error(401, 20003, "Authenticate")
+        found = self.media.served(str(request.path_params["media_sid"]))
+        if found is None:
+            return error(404, 20404, "The requested resource was not found")
+        return Response(found.data, media_type=found.mime_type)
 
     def _report(self, message: SimulatedMessage) -> None:
         if not message.status_callback:

@@ -5,7 +5,9 @@ bearer token, answered like the Graph API (``{"messaging_product", "contacts", "
 (``subscribe``) as ``sent``, ``delivered``, ``read`` status notifications, signed with
 ``X-Hub-Signature-256`` like Meta signs them. With ``enforce_window`` a free-form message to a
 user who has not written in 24 h is accepted and then fails with error 131047, as the real API
-does; ``send_inbound`` plays a user writing in.
+does; ``send_inbound`` plays a user writing in. Inbound media: ``media.add(bytes, mime)`` gives
+an id to name in a message, served as ``GET /{version}/{media id}`` (metadata and a download
+URL) and that URL, both behind the bearer token.
 
     simulator = WhatsAppCloudSimulator(access_token="t", app_secret="s")
     simulator.subscribe("1234", "http://127.0.0.1:8000/inbound/<channel id>")
@@ -31,6 +33,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hubbub.simulators.common import Callbacks, Faults, control_routes
+from hubbub.simulators.media import MediaLibrary
 
 WA_ID = re.compile(r"^\d{6,15}$")
 WINDOW_SECONDS = 24 * 3600
@@ -106,12 +109,46 @@ class WhatsAppCloudSimulator:
         self.messages: list[SimulatedMessage] = []
         self.faults = Faults()
         self.callbacks = Callbacks(callback_http, status_delay)
+        self.media = MediaLibrary()
         self.app = Starlette(
             routes=[
                 Route("/{version}/{phone_number_id}/messages", self.send, methods=["POST"]),
                 *control_routes(self.faults, self.snapshot),
+                Route("/_media/{media_id}", self.download_media, methods=["GET"]),
+                Route("/{version}/{media_id}", self.media_object, methods=["GET"]),
             ]
         )
+
+    def _bearer_ok(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        return hmac.compare_digest(header, f"Bearer {self.access_token}")
+
+    async def media_object(self, request: Request) -> Response:
+        """``GET /{version}/{media id}``: the media's metadata and a download URL."""
+        if not self._bearer_ok(request):
+            return error(401, 190, "Invalid OAuth access token.")
+        found = self.media.get(str(request.path_params["media_id"]))
+        if found is None:
+            return error(404, 100, "Unsupported get request. Object does not exist.")
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "url": str(request.url_for("download_media", media_id=found.id)),
+                "mime_type": found.mime_type,
+                "sha256": found.sha256,
+                "file_size": len(found.data),
+                "id": found.id,
+            }
+        )
+
+    async def download_media(self, request: Request) -> Response:
+        """The download URL: the bytes, with the same bearer token (as Meta's CDN asks)."""
+        if not self._bearer_ok(request):
+            return error(401, 190, "Invalid OAuth access token.")
+        found = self.media.served(str(request.path_params["media_id"]))
+        if found is None:
+            return error(404, 100, "Media not found.")
+        return Response(found.data, media_type=found.mime_type)
 
     def subscribe(self, phone_number_id: str, url: str) -> None:
         self.webhooks[phone_number_id] = url

@@ -27,6 +27,8 @@ class AttemptResult:
     status_code: int | None
     error: str | None
     duration_ms: int
+    # Retrying cannot help (the SSRF guard refused the destination): dead at once.
+    permanent: bool = False
 
     @property
     def succeeded(self) -> bool:
@@ -109,6 +111,8 @@ class WebhookOutbox:
             retry_at = policy.next_attempt(
                 created_at=delivery.created_at, now=result.attempted_at, failures=attempts
             )
+            if result.permanent:
+                retry_at = None
             changes["status"] = "dead" if retry_at is None else "pending"
             if retry_at is not None:
                 changes["next_attempt_at"] = retry_at

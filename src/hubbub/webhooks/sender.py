@@ -26,6 +26,7 @@ from hubbub.config import Settings
 from hubbub.db.uow import Database
 from hubbub.events import signal
 from hubbub.events.horizon import LogHorizon
+from hubbub.kit import netguard
 from hubbub.kit.clock import isoformat, utcnow
 from hubbub.webhooks.outbox import AttemptResult, outbox
 from hubbub.webhooks.retry import RetryPolicy
@@ -156,6 +157,9 @@ class WebhookSender:
         body = request_body(delivery)
         headers = signed_headers(delivery.secret, delivery.event.id, int(time.time()), body)
         attempted_at = utcnow()
+        blocked = await self._blocked(delivery.url)
+        if blocked is not None:
+            return AttemptResult(attempted_at, None, blocked, 0, permanent=True)
         started = time.perf_counter()
         status_code: int | None = None
         error: str | None = None
@@ -170,6 +174,17 @@ class WebhookSender:
             error = f"the receiver answered HTTP {status_code}"
         duration_ms = round((time.perf_counter() - started) * 1000)
         return AttemptResult(attempted_at, status_code, error, duration_ms)
+
+    async def _blocked(self, url: str) -> str | None:
+        """Why the SSRF guard refuses ``url`` now (it is checked at every attempt: the host
+        may resolve elsewhere than when the subscription was made); None when it may go."""
+        try:
+            await netguard.check_url_if_enabled(
+                url, enabled=self.settings.outbound_deny_private_networks
+            )
+        except netguard.BlockedDestination as error:
+            return f"refused by the SSRF guard: {error}"
+        return None
 
     async def _sleep(self, stop: asyncio.Event) -> None:
         timeout = self.settings.webhook_poll_seconds

@@ -12,6 +12,7 @@ from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
 from hubbub.errors import InvalidCursor, NotFound, UnprocessableEntity
 from hubbub.events.service import feed
+from hubbub.kit import netguard
 from hubbub.kit.clock import to_micros, utcnow
 from hubbub.kit.cursors import Cursor, Order
 from hubbub.kit.ids import new_id
@@ -38,6 +39,7 @@ class WebhookService:
     ) -> WebhookWithSecret:
         if data.conversation_id is not None:
             await self._check_conversation(session, workspace_id, data.conversation_id)
+        await _check_destination(str(data.url))
         now = utcnow()
         created = WebhookWithSecret(
             id=new_id(),
@@ -68,6 +70,8 @@ class WebhookService:
         changes = _changes(data)
         if changes.get("conversation_id") is not None:
             await self._check_conversation(session, workspace_id, changes["conversation_id"])
+        if "url" in changes:
+            await _check_destination(changes["url"])
         if not changes:
             return current
         changes["updated_at"] = utcnow()
@@ -147,6 +151,14 @@ class WebhookService:
         )
         page, after = _page(rows, limit, order)
         return [row.public() for row in page], after
+
+
+async def _check_destination(url: str) -> None:
+    """The SSRF guard, when it is on: 422 on ``url`` for a host on a private network."""
+    try:
+        await netguard.check_url_if_enabled(url)
+    except netguard.BlockedDestination as error:
+        raise UnprocessableEntity(str(error), field="url") from None
 
 
 def _changes(data: WebhookUpdate) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-from sqlalchemy import Column, Index, Integer, String, Table, Text
+from sqlalchemy import Column, Index, Integer, SmallInteger, String, Table, Text
 
 from hubbub.db.base import metadata
 from hubbub.db.types import Id, Json, Timestamp
@@ -13,6 +13,8 @@ job = Table(
     Column("target_id", String(64), nullable=False),
     Column("status", String(16), nullable=False),
     Column("run_at", Timestamp, nullable=False),
+    # Lower runs first (``hubbub.jobs.priorities``); the claim orders by (priority, run_at).
+    Column("priority", SmallInteger, nullable=False, server_default="50"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("max_attempts", Integer, nullable=False),
     Column("lease_until", Timestamp, nullable=True),
@@ -23,4 +25,5 @@ job = Table(
     Column("updated_at", Timestamp, nullable=False),
     Index("ix_job_due", "status", "run_at"),
     Index("ix_job_target", "kind", "target_id"),
+    Index("ix_job_claim", "status", "priority", "run_at"),
 )
