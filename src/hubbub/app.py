@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from hubbub.api import bird, botpress, channelio, inbound, recrubo
+from hubbub.api import bird, botpress, channelio, inbound, recrubo, webchat
 from hubbub.api.errors import install_error_handlers
 from hubbub.api.limits import BodySizeLimit
 from hubbub.api.native import router as native_api
@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_error_handlers(app)
     native_api.install(app)
     inbound.install(app)
-    for dialect in (botpress, bird, recrubo, channelio):
+    for dialect in (botpress, bird, recrubo, channelio, webchat):
         dialect.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hubbub.db.errors import STATEMENT_ERRORS, is_unstorable_value
+from hubbub.db.errors import STATEMENT_ERRORS, is_unstorable_value, is_vanished_reference
 from hubbub.errors import (
     Conflict,
     Forbidden,
@@ -143,6 +143,10 @@ def install_error_handlers(app: FastAPI) -> None:
                     "the request holds a value the database cannot take "
                     "(such as a NUL character or an out-of-range number)"
                 ),
+            )
+        if is_vanished_reference(exc):
+            return render(
+                request, Conflict("a record this request refers to was deleted meanwhile")
             )
         return await on_unexpected(request, exc)
 

@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ColumnElement,
+    Select,
     and_,
     bindparam,
     case,
@@ -18,10 +20,12 @@ from sqlalchemy import (
     literal,
     select,
     tuple_,
+    type_coerce,
     update,
 )
 
 from hubbub.conversations.schemas import Conversation, ConversationQuery, Participant
+from hubbub.db.engine import Capabilities
 from hubbub.db.models import channel, contact, conversation, conversation_participant
 from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
@@ -44,6 +48,29 @@ class ConversationRepository:
             )
         ).one_or_none()
         return None if row is None else Conversation.model_validate(row._mapping)
+
+    async def get_for_message(
+        self, workspace_id: str, conversation_id: str
+    ) -> tuple[Conversation, dict[str, Any] | None, list[str]] | None:
+        """The conversation, its channel's row (None when it has no channel) and its contact
+        participants' ids (in the order they joined), in one statement: a message create
+        needs all three, and each statement is a round trip."""
+        statement = _for_message(self.session.caps)
+        row = (
+            await self.session.conn.execute(
+                statement, {"b_id": conversation_id, "b_workspace_id": workspace_id}
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        values = row._mapping
+        found = Conversation.model_validate({key: values[key] for key in _CONVERSATION_KEYS})
+        # No participant: PostgreSQL aggregates to NULL, SQLite to an empty array.
+        joined = sorted((created_us, id_) for created_us, id_ in values["contacts"] or ())
+        contact_ids = [contact_id for _, contact_id in joined]
+        if values[_CHANNEL_PREFIX + "id"] is None:
+            return found, None, contact_ids
+        return found, {key: values[_CHANNEL_PREFIX + key] for key in _CHANNEL_KEYS}, contact_ids
 
     async def exists(self, workspace_id: str, conversation_id: str) -> bool:
         found = await self.session.conn.execute(
@@ -214,13 +241,27 @@ class ConversationRepository:
     async def record_message(
         self, workspace_id: str, conversation_id: str, *, at: datetime, inbound: bool, now: datetime
     ) -> bool:
-        """Count a message in one statement; the timestamps never move backwards."""
+        """Count a message in one statement; the timestamps never move backwards. False when
+        the conversation is not there."""
         statement = _RECORD_INBOUND if inbound else _RECORD_OUTBOUND
         result = await self.session.conn.execute(
             statement,
             {"b_id": conversation_id, "b_workspace_id": workspace_id, "b_at": at, "b_now": now},
         )
         return bool(result.rowcount)
+
+    async def count_message(
+        self, workspace_id: str, conversation_id: str, *, at: datetime, inbound: bool, now: datetime
+    ) -> None:
+        """``record_message`` for a conversation read in this transaction, with the new
+        message's INSERT still to come: on PostgreSQL the UPDATE goes out with that INSERT
+        (``hubbub.db.deferred``), and a conversation deleted meanwhile fails the INSERT's
+        foreign key (a 409) instead of counting zero rows."""
+        statement = _COUNT_INBOUND if inbound else _COUNT_OUTBOUND
+        await self.session.conn.execute(
+            statement,
+            {"b_id": conversation_id, "b_workspace_id": workspace_id, "b_at": at, "b_now": now},
+        )
 
     async def forget_message(self, workspace_id: str, conversation_id: str) -> bool:
         result = await self.session.conn.execute(
@@ -361,6 +402,42 @@ _BY_ID = and_(
     conversation.c.workspace_id == bindparam("b_workspace_id"),
 )
 _GET_CONVERSATION = prepared(select(conversation).where(_BY_ID))
+_CONVERSATION_KEYS = tuple(column.key for column in conversation.c)
+_CHANNEL_KEYS = tuple(column.key for column in channel.c)
+_CHANNEL_PREFIX = "channel__"
+_FOR_MESSAGE: dict[str, Select[Any]] = {}
+
+
+def _for_message(caps: Capabilities) -> Select[Any]:
+    """The statement of ``get_for_message``, built once per engine (the aggregate differs)."""
+    statement = _FOR_MESSAGE.get(caps.name)
+    if statement is None:
+        contacts = (
+            select(caps.json_rows(participant.c.created_at, participant.c.contact_id))
+            .where(
+                participant.c.conversation_id == conversation.c.id,
+                participant.c.workspace_id == conversation.c.workspace_id,
+                participant.c.role == "contact",
+            )
+            .scalar_subquery()
+        )
+        channel_columns = (column.label(_CHANNEL_PREFIX + column.key) for column in channel.c)
+        statement = _FOR_MESSAGE[caps.name] = prepared(
+            select(conversation, *channel_columns, type_coerce(contacts, JSON).label("contacts"))
+            .select_from(
+                conversation.outerjoin(
+                    channel,
+                    and_(
+                        channel.c.id == conversation.c.channel_id,
+                        channel.c.workspace_id == conversation.c.workspace_id,
+                    ),
+                )
+            )
+            .where(_BY_ID)
+        )
+    return statement
+
+
 _AT = bindparam("b_at", type_=conversation.c.last_message_at.type)
 _COUNTED: dict[str, Any] = {
     "message_count": conversation.c.message_count + 1,
@@ -372,6 +449,14 @@ _RECORD_INBOUND = prepared(
     update(conversation)
     .where(_BY_ID)
     .values(**_COUNTED, last_inbound_at=_latest(conversation.c.last_inbound_at, _AT))
+)
+# The same, deferrable: PostgreSQL sends them with the message's INSERT (``count_message``).
+_COUNT_OUTBOUND = prepared(update(conversation).where(_BY_ID).values(**_COUNTED), deferrable=True)
+_COUNT_INBOUND = prepared(
+    update(conversation)
+    .where(_BY_ID)
+    .values(**_COUNTED, last_inbound_at=_latest(conversation.c.last_inbound_at, _AT)),
+    deferrable=True,
 )
 _CONTACT_PARTICIPANT_IDS = prepared(
     select(participant.c.contact_id)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from hubbub.channels.schemas import Channel
 from hubbub.conversations.repository import ConversationRepository, ParticipantRepository
 from hubbub.conversations.schemas import (
     Conversation,
@@ -146,6 +147,17 @@ class ConversationService:
             raise NotFound("conversation", conversation_id)
         return found
 
+    async def get_for_message(
+        self, session: Session, workspace_id: str, conversation_id: str
+    ) -> tuple[Conversation, Channel | None, builtins.list[str]]:
+        """The conversation, its channel and its contact participants' ids, read together."""
+        found = await ConversationRepository(session).get_for_message(workspace_id, conversation_id)
+        if found is None:
+            raise NotFound("conversation", conversation_id)
+        conversation, channel_row, contact_ids = found
+        channel = None if channel_row is None else Channel.model_validate(channel_row)
+        return conversation, channel, contact_ids
+
     async def update(
         self, session: Session, workspace_id: str, conversation_id: str, data: ConversationUpdate
     ) -> Conversation:
@@ -241,6 +253,21 @@ class ConversationService:
         )
         if not recorded:
             raise NotFound("conversation", conversation_id)
+
+    async def count_new_message(
+        self,
+        session: Session,
+        workspace_id: str,
+        conversation_id: str,
+        *,
+        at: datetime,
+        inbound: bool,
+    ) -> None:
+        """``record_message`` for the message-create path, which has just read the
+        conversation: no answer is awaited (see ``ConversationRepository.count_message``)."""
+        await ConversationRepository(session).count_message(
+            workspace_id, conversation_id, at=at, inbound=inbound, now=utcnow()
+        )
 
     async def forget_message(
         self, session: Session, workspace_id: str, conversation_id: str

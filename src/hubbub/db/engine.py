@@ -92,6 +92,13 @@ class Capabilities:
             return exists().select_from(item).where(_sqlite_value_at(item.c.value, field) == value)
         return column.op("@>")(literal([{field: value}], postgresql.JSONB))  # type: ignore[no-any-return]
 
+    def json_rows(self, *columns: Any) -> ColumnElement[Any]:
+        """An aggregate: the group's rows as a JSON array of arrays of ``columns``, in no
+        particular order (sort them after decoding)."""
+        if self.name == "sqlite":
+            return func.json_group_array(func.json_array(*columns))
+        return func.json_agg(func.json_build_array(*columns))
+
     def custom_plan(self) -> TextClause | None:
         """A statement that makes PostgreSQL plan the rest of the transaction's queries for
         their actual values. Prepared statements switch to a generic plan after five runs, and

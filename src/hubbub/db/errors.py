@@ -22,3 +22,15 @@ def is_unstorable_value(error: BaseException) -> bool:
         sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
         return isinstance(sqlstate, str) and sqlstate.startswith(DATA_EXCEPTION_CLASS)
     return isinstance(error, OverflowError) and "SQLite INTEGER" in str(error)
+
+
+FOREIGN_KEY_VIOLATION = "23503"
+
+
+def is_vanished_reference(error: BaseException) -> bool:
+    """A row refers to one that a concurrent transaction deleted (PostgreSQL can report this
+    at commit, for writes sent together at the end of a transaction: ``hubbub.db.deferred``)."""
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return sqlstate == FOREIGN_KEY_VIOLATION
+    return False

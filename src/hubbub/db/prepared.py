@@ -14,6 +14,7 @@ the same ``sqlalchemy.exc`` exceptions, as on the ordinary path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -21,25 +22,42 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.dml import UpdateBase
+from sqlalchemy.sql.dml import Insert, Update, UpdateBase
+from sqlalchemy.sql.util import find_tables
 
 S = TypeVar("S", bound=UpdateBase | Select[Any])
 
+_PARAMETER = re.compile(r"\$(\d+)")
+
 _registered: dict[int, UpdateBase | Select[Any]] = {}
+# INSERTs whose caller needs no answer but success: PostgreSQL may send them later, together
+# (``hubbub.db.deferred``).
+_deferrable: set[int] = set()
 # Keyed by dialect too: the same statement compiles differently for each engine.
 _plans: dict[tuple[int, str, tuple[str, ...]], _Plan] = {}
 
 
-def prepared(statement: S) -> S:
-    """Register a module-level INSERT/UPDATE/DELETE or SELECT for the SQLite fast path."""
+def prepared(statement: S, *, deferrable: bool = False) -> S:
+    """Register a module-level INSERT/UPDATE/DELETE or SELECT for the driver fast path.
+    ``deferrable``: an INSERT of one row, or an UPDATE of one row by its key, whose caller
+    needs no answer (a deferred write reports one row), which PostgreSQL may send with the
+    transaction's other deferred writes in one statement (``hubbub.db.deferred``)."""
     if isinstance(statement, UpdateBase) and statement._returning:
         raise ValueError("prepared writes return no rows")
+    if deferrable and not isinstance(statement, Insert | Update):
+        raise ValueError("only INSERTs and UPDATEs are deferrable")
     _registered[id(statement)] = statement  # the reference keeps the id from being reused
+    if deferrable:
+        _deferrable.add(id(statement))
     return statement
 
 
 def is_prepared(statement: object, parameters: object) -> bool:
     return id(statement) in _registered and isinstance(parameters, dict)
+
+
+def is_deferrable(statement: object) -> bool:
+    return id(statement) in _deferrable
 
 
 @dataclass(frozen=True)
@@ -51,6 +69,11 @@ class _Plan:
     # For SELECTs: the result columns' names and converters.
     columns: tuple[str, ...] = ()
     converters: tuple[Callable[[Any], Any] | None, ...] = ()
+    # The tables the statement reads or writes (deferred INSERTs are sent before a statement
+    # that touches one of theirs).
+    tables: frozenset[str] = frozenset()
+    # A SELECT that reads rows and takes no lock: on PostgreSQL it needs no open transaction.
+    plain_read: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,10 +136,25 @@ async def run_async(
 ) -> RowCount | Rows:
     """Run on the asyncpg connection under SQLAlchemy's adapter ``adapted``, inside the
     transaction the adapter opens (or has opened) for this connection."""
+    plan, processed = bind(dialect, statement, parameters)
+    return await execute_async(dialect, adapted, plan, processed)
+
+
+def bind(
+    dialect: Dialect, statement: UpdateBase | Select[Any], parameters: dict[str, Any]
+) -> tuple[_Plan, list[Any]]:
+    """The statement's plan and its parameters as the driver takes them."""
     plan = _plan_for(dialect, statement, parameters)
-    processed = _bound_values(plan, parameters)
+    return plan, _bound_values(plan, parameters)
+
+
+async def execute_async(
+    dialect: Dialect, adapted: Any, plan: _Plan, processed: list[Any], *, begin: bool = True
+) -> RowCount | Rows:
+    """Run ``plan``. ``begin``: open the connection's transaction first when it has none;
+    without, a statement that finds none runs on its own, as its own transaction."""
     async with adapted._execute_mutex:
-        if adapted._transaction is None:
+        if begin and adapted._transaction is None:
             await adapted._start_transaction()
         try:
             if not plan.columns:
@@ -182,6 +220,9 @@ def _plan(dialect: Dialect, statement: UpdateBase | Select[Any], keys: tuple[str
     defaults = {name: bind.value for name, bind in compiled.binds.items() if name not in keys}
     columns: tuple[str, ...] = ()
     converters: tuple[Callable[[Any], Any] | None, ...] = ()
+    tables = frozenset(
+        table.name for table in find_tables(statement, include_crud=True, check_columns=True)
+    )
     if isinstance(statement, Select):
         selected = list(statement.selected_columns)
         columns = tuple(str(column.key) for column in selected)
@@ -195,4 +236,45 @@ def _plan(dialect: Dialect, statement: UpdateBase | Select[Any], keys: tuple[str
         defaults=defaults,
         columns=columns,
         converters=converters,
+        tables=tables,
+        plain_read=bool(tables) and isinstance(statement, Select) and not _locks(statement),
+    )
+
+
+def _locks(statement: Select[Any]) -> bool:
+    return statement._for_update_arg is not None
+
+
+def _renumbered(sql: str, offset: int) -> str:
+    return _PARAMETER.sub(lambda found: f"${int(found[1]) + offset}", sql)
+
+
+_combined: dict[tuple[int, ...], _Plan] = {}
+
+
+def combined(plans: list[_Plan]) -> _Plan:
+    key = tuple(map(id, plans))  # plans live as long as the process (``_plans``)
+    plan = _combined.get(key)
+    if plan is None:
+        plan = _combined[key] = _combine(plans)
+    return plan
+
+
+def _combine(plans: list[_Plan]) -> _Plan:
+    """Several parameterized writes as one PostgreSQL statement: all but the last as
+    data-modifying ``WITH`` parts, which run once each and to completion. The parameters of
+    each part are renumbered after the previous parts' (``$1`` of the second part becomes
+    ``$n+1``); the compiled SQL holds no ``$`` but its parameters."""
+    parts: list[str] = []
+    offset = 0
+    for plan in plans:
+        parts.append(_renumbered(plan.sql, offset))
+        offset += len(plan.names)
+    heads = ", ".join(f"w{index} AS ({sql})" for index, sql in enumerate(parts[:-1]))
+    return _Plan(
+        sql=f"WITH {heads} {parts[-1]}" if heads else parts[-1],
+        names=tuple(name for plan in plans for name in plan.names),
+        processors=tuple(process for plan in plans for process in plan.processors),
+        defaults={},
+        tables=frozenset().union(*(plan.tables for plan in plans)),
     )

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sqlalchemy import Connection, CursorResult, Engine, Executable
 
 from hubbub.db import prepared
+from hubbub.db.deferred import WriteBehind
 from hubbub.db.engine import Capabilities, capabilities_for, create_async, create_sync
 from hubbub.db.group_commit import GroupCommitWriter
 
@@ -170,7 +171,8 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[Session]:
-        """A read-only transaction: one consistent snapshot, never takes the write lock."""
+        """A read-only transaction; never takes the write lock. On SQLite one snapshot; on
+        PostgreSQL (READ COMMITTED) each statement sees what was committed when it began."""
         if self.sync_engine is not None:
             with self._run_sync("BEGIN", commit=False) as session:
                 yield session
@@ -204,35 +206,66 @@ class Database:
     async def _run_async(self, *, commit: bool) -> AsyncIterator[Session]:
         assert self.async_engine is not None
         async with self.async_engine.connect() as connection, connection.begin() as transaction:
-            yield Session(conn=_as_conn(connection), caps=self.caps)
+            conn = AsyncConn(connection)
+            yield Session(conn=conn, caps=self.caps)
             if commit:
-                await transaction.commit()
+                await conn.commit(transaction)
             else:
                 await transaction.rollback()
 
 
 class AsyncConn:
     """PostgreSQL: SQLAlchemy's ``AsyncConnection``, except that the statements registered in
-    ``hubbub.db.prepared`` run straight on asyncpg (see that module)."""
+    ``hubbub.db.prepared`` run straight on asyncpg, and the deferrable ones among them wait to
+    go out together (``hubbub.db.deferred``)."""
 
     def __init__(self, connection: AsyncConnection) -> None:
         self.connection = connection
         self._adapted: Any = None  # SQLAlchemy's adapter over the asyncpg connection
+        self.deferred = WriteBehind(connection.dialect)
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
-        if prepared.is_prepared(statement, parameters):
-            if self._adapted is None:
-                self._adapted = (await self.connection.get_raw_connection()).dbapi_connection
-            return await prepared.run_async(  # type: ignore[return-value]
-                self.connection.dialect,
-                self._adapted,
-                statement,  # type: ignore[arg-type]
-                parameters,
-            )
-        return await self.connection.execute(statement, parameters)
+        if not prepared.is_prepared(statement, parameters):
+            await self.flush()
+            return await self.connection.execute(statement, parameters)
+        if prepared.is_deferrable(statement):
+            if self.deferred.holds(statement):  # type: ignore[arg-type]
+                await self.flush()
+            return self.deferred.defer(statement, parameters)  # type: ignore[arg-type,return-value]
+        plan, values = prepared.bind(self.connection.dialect, statement, parameters)  # type: ignore[arg-type]
+        if self.deferred.touches(plan.tables):
+            await self.flush()
+        adapted = await self._adapter()
+        # A read of tables with nothing written yet needs no transaction: under READ
+        # COMMITTED it sees what it would see in one. Writes, and calls such as pg_notify
+        # (no table), open it (see ``commit``).
+        begin = bool(self.deferred) or not plan.plain_read
+        return await prepared.execute_async(  # type: ignore[return-value]
+            self.connection.dialect, adapted, plan, values, begin=begin
+        )
 
-    def begin_nested(self) -> Any:
-        return self.connection.begin_nested()
+    async def flush(self) -> None:
+        """Send the deferred writes now, inside the transaction."""
+        if self.deferred:
+            await self.deferred.flush(await self._adapter())
+
+    async def commit(self, transaction: Any) -> None:
+        """Commit. A transaction that has only read so far, on statements of its own, and
+        whose writes all waited (a message create: read the conversation, then write the
+        message, its event and job, and count it) never opened a transaction on the server:
+        its writes go out as one statement that commits by itself. That saves the BEGIN and
+        COMMIT round trips, two of a create's four."""
+        if self.deferred:
+            await self.deferred.flush(await self._adapter(), begin=False)
+        await transaction.commit()
+
+    async def _adapter(self) -> Any:
+        if self._adapted is None:
+            self._adapted = (await self.connection.get_raw_connection()).dbapi_connection
+        return self._adapted
+
+    def begin_nested(self) -> _AsyncSavepoint:
+        return _AsyncSavepoint(self)
 
     @property
     def sync_connection(self) -> Connection | None:
@@ -240,5 +273,39 @@ class AsyncConn:
         return self.connection.sync_connection
 
 
-def _as_conn(connection: AsyncConnection) -> Conn:
-    return AsyncConn(connection)
+class _AsyncSavepoint:
+    """``AsyncConnection.begin_nested()`` (awaited, or an async block), with the deferred
+    INSERTs sent before the savepoint begins and before it is released or rolled back, so
+    that they belong to the savepoint they were written in."""
+
+    def __init__(self, conn: AsyncConn) -> None:
+        self._conn = conn
+        self._transaction: Any = None
+
+    def __await__(self) -> Iterator[Any]:
+        return self._begin().__await__()
+
+    async def _begin(self) -> _AsyncSavepoint:
+        await self._conn.flush()
+        self._transaction = await self._conn.connection.begin_nested()
+        return self
+
+    async def __aenter__(self) -> _AsyncSavepoint:
+        return await self._begin()
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if not self._transaction.is_active:
+            return
+        if exc_type is None:
+            await self.commit()
+        else:
+            await self.rollback()
+
+    async def commit(self) -> None:
+        await self._conn.flush()
+        await self._transaction.commit()
+
+    async def rollback(self) -> None:
+        # What the savepoint wrote and never sent is undone by not sending it.
+        self._conn.deferred.discard()
+        await self._transaction.rollback()

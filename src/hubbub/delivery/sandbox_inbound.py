@@ -24,7 +24,8 @@ async def inject(
     info = channel_info(channel)
     if not is_sandboxed(info):
         raise UnprocessableEntity(
-            "the channel has provider settings; its inbound messages come from the provider",
+            "the channel is not a sandbox channel: its inbound messages come from its provider "
+            "(or, on webchat, from its users)",
             field="channel_id",
         )
     key, value = _identifier(channel, sender)

@@ -51,7 +51,7 @@ class EventRepository:
 
 
 # One compiled INSERT reused for every event (``.values(**row)`` would build a new statement).
-_INSERT_EVENT = prepared(insert(event))
+_INSERT_EVENT = prepared(insert(event), deferrable=True)
 
 
 class LogPositionRepository:

@@ -28,7 +28,7 @@ from hubbub.kit.cursors import Cursor
 NOTIFY_CHANNEL = "hubbub_jobs"
 
 # One compiled INSERT reused for every job.
-_INSERT_JOB = prepared(insert(job))
+_INSERT_JOB = prepared(insert(job), deferrable=True)
 _NOTIFY = prepared(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
 

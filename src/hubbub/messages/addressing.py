@@ -40,8 +40,10 @@ class Target:
 async def resolve_target(
     session: Session, workspace_id: str, data: MessageFields, *, actor_kind: AuthorType
 ) -> Target:
+    # The conversation's contacts, when already read (None: not read yet).
+    contact_ids: list[str] | None = None
     if data.conversation_id is not None:
-        conversation_id, channel, recipients = await _in_conversation(
+        conversation_id, channel, recipients, contact_ids = await _in_conversation(
             session, workspace_id, data, data.conversation_id
         )
     elif data.channel_id is not None:
@@ -58,35 +60,36 @@ async def resolve_target(
         return Target(conversation_id, channel_id, recipients, author, platform)
     sender_id = recipients[0].contact_id if recipients else None
     if sender_id is None and data.author is None:
-        participants = await conversation_service.contact_participant_ids(
-            session, workspace_id, conversation_id
-        )
-        sender_id = participants[0] if participants else None
+        if contact_ids is None:
+            contact_ids = await conversation_service.contact_participant_ids(
+                session, workspace_id, conversation_id
+            )
+        sender_id = contact_ids[0] if contact_ids else None
     author = data.author or Author(type="contact", id=sender_id)
     return Target(conversation_id, channel_id, [], author)
 
 
 async def _in_conversation(
     session: Session, workspace_id: str, data: MessageFields, conversation_id: str
-) -> tuple[str, Channel | None, list[Recipient]]:
-    conversation = await conversation_service.get_or_raise(session, workspace_id, conversation_id)
+) -> tuple[str, Channel | None, list[Recipient], list[str]]:
+    """The conversation's id, channel, the message's recipients and the conversation's
+    contacts, from one read of the conversation (with its channel and participants)."""
+    conversation, channel, contact_ids = await conversation_service.get_for_message(
+        session, workspace_id, conversation_id
+    )
     if data.channel_id and conversation.channel_id and data.channel_id != conversation.channel_id:
         raise UnprocessableEntity(
             "channel_id differs from the conversation's channel", field="channel_id"
         )
-    channel_id = conversation.channel_id or data.channel_id
-    channel = (
-        await channel_service.get_or_raise(session, workspace_id, channel_id)
-        if channel_id
-        else None
-    )
+    if channel is None and data.channel_id:
+        channel = await channel_service.get_or_raise(session, workspace_id, data.channel_id)
     if data.recipients:
         recipients = await _resolve(session, workspace_id, channel, data.recipients)
     elif data.direction == "outgoing":
-        recipients = await _participants(session, workspace_id, channel, conversation.id)
+        recipients = await _participants(session, workspace_id, channel, contact_ids)
     else:
         recipients = []
-    return conversation.id, channel, recipients
+    return conversation.id, channel, recipients, contact_ids
 
 
 async def _to_contacts(
@@ -159,11 +162,8 @@ async def _resolve(
 
 
 async def _participants(
-    session: Session, workspace_id: str, channel: Channel | None, conversation_id: str
+    session: Session, workspace_id: str, channel: Channel | None, contact_ids: list[str]
 ) -> list[Recipient]:
-    contact_ids = await conversation_service.contact_participant_ids(
-        session, workspace_id, conversation_id
-    )
     _check_group(channel, len(contact_ids))
     key = _default_key(channel)
     recipients = []

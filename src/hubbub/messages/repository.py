@@ -71,7 +71,7 @@ def _selectivity_varies(query: MessageQuery) -> bool:
     )
 
 
-_INSERT_MESSAGE = prepared(insert(message))
+_INSERT_MESSAGE = prepared(insert(message), deferrable=True)
 # Every status change of every delivery runs this; the SET columns come from the parameters.
 _UPDATE_IF_STATUS = prepared(
     update(message).where(

@@ -273,7 +273,7 @@ class MessageService:
         # Read before the message is counted: the window is about the contact's last message.
         closed = await _window_failure(session, workspace_id, message, target.platform, now)
         await MessageRepository(session).insert(message)
-        await conversation_service.record_message(
+        await conversation_service.count_new_message(
             session, workspace_id, message.conversation_id, at=created_at, inbound=not outgoing
         )
         await self._record(session, message, "message.created")

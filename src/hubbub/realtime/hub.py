@@ -72,11 +72,23 @@ class Hub:
         self.running = False
         self.subscribers: set[Subscriber] = set()
         self.wake = asyncio.Event()
+        self.subscribed = asyncio.Event()
+        self._ticking = asyncio.Lock()
+
+    async def join(self, subscriber: Subscriber) -> int:
+        """Subscribe once the hub is up; the position up to which to replay from the log. The
+        first subscriber brings the hub's position up to date first (it is left stale while
+        nobody listens, see ``_sleep``), so a stream that starts now starts now."""
+        await self.ready.wait()
+        if not self.subscribers:
+            await self.tick()
+        return self.subscribe(subscriber)
 
     def subscribe(self, subscriber: Subscriber) -> int:
         """Register ``subscriber``; the position up to which it must replay from the log."""
         assert self.position is not None, "wait for hub.ready first"
         self.subscribers.add(subscriber)
+        self.subscribed.set()
         return self.position
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
@@ -88,6 +100,7 @@ class Hub:
         try:
             while not stop.is_set():
                 self.wake.clear()
+                self.subscribed.clear()
                 await self.tick()
                 await self._sleep(settings, stop)
         finally:
@@ -98,6 +111,11 @@ class Hub:
             self.subscribers.clear()
 
     async def tick(self) -> None:
+        # Also run by ``join``: one tick at a time, or two would publish the same events.
+        async with self._ticking:
+            await self._tick()
+
+    async def _tick(self) -> None:
         async with self.database.read() as session:
             horizon = await self.horizon.advance(session)
         if horizon is None:
@@ -122,10 +140,15 @@ class Hub:
                 subscriber.close()
 
     async def _sleep(self, settings: Settings, stop: asyncio.Event) -> None:
+        """Until the log may have grown, while someone listens; with no subscriber, until one
+        subscribes or the poll interval ends. Following every commit for nobody cost a read
+        transaction per commit in every API process. A stale position is safe: a new
+        subscriber replays up to it and the next tick publishes the rest."""
         timeout = settings.realtime_poll_seconds
         if self.horizon.settling:
             timeout = min(timeout, SETTLING_SECONDS)
-        waiters = [asyncio.ensure_future(self.wake.wait()), asyncio.ensure_future(stop.wait())]
+        trigger = self.wake if self.subscribers else self.subscribed
+        waiters = [asyncio.ensure_future(trigger.wait()), asyncio.ensure_future(stop.wait())]
         try:
             await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         finally:

@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 CHANNEL = "hubbub_events"
 # How often the relay checks that its connection is still up when nothing happens.
 HEALTH_CHECK_SECONDS = 5.0
+# The shortest pause between two notifications of this process (a wake-up is due within
+# 100 ms; this adds at most 20).
+NOTIFY_INTERVAL_SECONDS = 0.02
 
 # Databases (by id of their Capabilities) with a relay running in this process.
 _running: set[int] = set()
@@ -84,6 +87,10 @@ class Relay:
                 if connection.is_closed():
                     raise ConnectionError("the LISTEN connection was closed")
                 await self._notify(connection)
+                # However fast commits come, notify at most this often: every NOTIFY is a
+                # transaction with a commit-time lock, and wakes every listening backend and
+                # process. A reader then catches up on all that happened meanwhile at once.
+                await asyncio.sleep(NOTIFY_INTERVAL_SECONDS)
         finally:
             job_service.remove_publisher(self._job_committed)
             signal.unpublish_commits(caps, self.commits.set)
@@ -94,13 +101,17 @@ class Relay:
         self.jobs.set()
 
     async def _notify(self, connection: Any) -> None:
-        """One ``NOTIFY`` per channel for everything committed since the last one."""
+        """One ``NOTIFY`` per channel for everything committed since the last one, both in
+        one round trip and one transaction."""
+        statements = []
         if self.jobs.is_set():
             self.jobs.clear()
-            await connection.execute(f"NOTIFY {JOBS_CHANNEL}")
+            statements.append(f"NOTIFY {JOBS_CHANNEL}")
         if self.commits.is_set():
             self.commits.clear()
-            await connection.execute(f"NOTIFY {CHANNEL}")
+            statements.append(f"NOTIFY {CHANNEL}")
+        if statements:
+            await connection.execute("; ".join(statements))
 
     async def _wait(self, stop: asyncio.Event) -> None:
         events = (self.commits, self.jobs, stop)

@@ -33,13 +33,12 @@ async def event_stream(
     keepalive_seconds: float,
 ) -> AsyncIterator[bytes]:
     """The stream's bytes. ``after``: the last event the client has (None: only new ones)."""
-    await hub.ready.wait()
-    position = hub.subscribe(subscriber)
+    position = await hub.join(subscriber)
     try:
         # Sent once subscribed: from here on, nothing the log gains can pass the client by.
         yield b"retry: %d\n: connected\n\n" % RETRY_MILLISECONDS
         last = position if after is None else after
-        async for event in _replay(database, subscriber, after=last, upto=position):
+        async for event in replay(database, subscriber, after=last, upto=position):
             yield format_event(event)
             last = event.seq
         last = max(last, position)
@@ -60,9 +59,10 @@ async def event_stream(
         hub.unsubscribe(subscriber)
 
 
-async def _replay(
+async def replay(
     database: Database, subscriber: Subscriber, *, after: int, upto: int
 ) -> AsyncIterator[Event]:
+    """The subscriber's events of the log after ``after`` up to ``upto``, page by page."""
     while after < upto:
         async with database.read() as session:
             events = await feed.between(

@@ -15,7 +15,7 @@ from hubbub.api.botpress.endpoints import (
     tags,
     users,
 )
-from hubbub.api.botpress.errors import render_botpress
+from hubbub.api.botpress_errors import render_botpress_error
 from hubbub.api.errors import register_renderer
 from hubbub.api.routing import add_routes
 from hubbub.bot_events import tasks as bot_event_tasks
@@ -26,7 +26,7 @@ API_PREFIX = PREFIX + "/v1/chat"
 
 def install(app: FastAPI) -> None:
     """Add this dialect's routes and error renderer to the app."""
-    register_renderer(PREFIX, render_botpress)
+    register_renderer(PREFIX, render_botpress_error)
     # Scheduled events are fired by the delivery runner, which runs in this process.
     bot_event_tasks.register_handlers()
     for module in (messages, incoming, conversations, users, events, states, tags):

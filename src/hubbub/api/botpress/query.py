@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 from fastapi import Request
 
-from hubbub.api.botpress.errors import invalid_query
 from hubbub.api.botpress.schemas import parse_datetime
+from hubbub.api.botpress_errors import invalid_query
 from hubbub.kit.cursors import Cursor, CursorCodec
 
 DEFAULT_PAGE_SIZE = 20

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from hubbub.api.botpress import query
 from hubbub.api.botpress.deps import BotReader
-from hubbub.api.botpress.errors import invalid_query
+from hubbub.api.botpress_errors import invalid_query
 from hubbub.api.deps import Cursors, ReadSession
 from hubbub.api.errors import json_response
 from hubbub.contacts.service import contact as contact_service

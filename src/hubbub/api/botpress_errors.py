@@ -1,6 +1,9 @@
-"""Botpress's error body ``{id, code, type, message, metadata?}`` for every failure under the
-dialect's prefix. The client picks its typed error class by ``type`` alone, so every domain
-error is given the Botpress type that says the same thing, and the HTTP status of that type."""
+"""Botpress's error body ``{id, code, type, message, metadata?}``, shared by the two APIs that
+answer in it: the Botpress runtime dialect (``/compat/botpress``) and the webchat end-user API
+(``/webchat``, the Botpress Chat API's shapes). Botpress's clients pick their typed error class
+by ``type`` alone, so every domain error is given the Botpress type that says the same thing,
+and the HTTP status of that type. (Shared here, outside both packages, because dialects never
+import each other.)"""
 
 from __future__ import annotations
 
@@ -91,7 +94,7 @@ def new_error_id() -> str:
     return f"err_{utcnow():%Y%m%d%H%M%S}x{secrets.token_hex(4).upper()}"
 
 
-def render_botpress(request: Request, error: HubbubError) -> Response:
+def render_botpress_error(request: Request, error: HubbubError) -> Response:
     kind = error_type(error)
     status = ERROR_STATUS[kind]
     body: dict[str, Any] = {

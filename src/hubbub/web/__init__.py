@@ -1,0 +1,1 @@
+"""Static files Hubbub serves (the webchat widget), read as package data."""

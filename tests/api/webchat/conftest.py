@@ -1,0 +1,97 @@
+"""Helpers for the webchat end-user API tests: a webchat channel made through the native API,
+a visitor who talks to the end-user API as the Chat client would (``x-user-key``), and the
+Chat error shape."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest_asyncio
+
+from tests.conftest import WorkspaceFixture
+
+ERROR_ID = re.compile(r"^err_\d{14}x[0-9A-F]{8}$")
+
+
+def chat_error(response: httpx.Response, status: int, kind: str) -> dict[str, Any]:
+    """The error body after checking it is exactly the Chat API's shape with this type."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    assert set(body) <= {"id", "code", "type", "message", "metadata"}, body
+    assert ERROR_ID.match(body["id"]), body
+    assert body["code"] == status
+    assert body["type"] == kind, body
+    assert isinstance(body["message"], str)
+    assert body["message"]
+    return body
+
+
+async def make_channel(
+    client: httpx.AsyncClient, workspace: WorkspaceFixture, platform: str = "webchat"
+) -> str:
+    response = await client.post(
+        "/v1/channels",
+        json={"platform": platform, "name": f"{platform} channel"},
+        headers=workspace.headers,
+    )
+    assert response.status_code == 201, response.text
+    channel_id: str = response.json()["id"]
+    return channel_id
+
+
+class Visitor:
+    """One end user of a website, on one channel."""
+
+    def __init__(self, client: httpx.AsyncClient, channel_id: str) -> None:
+        self.client = client
+        self.channel_id = channel_id
+        self.base = f"/webchat/{channel_id}"
+        self.key = ""
+        self.user: dict[str, Any] = {}
+
+    @property
+    def id(self) -> str:
+        return str(self.user["id"])
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"x-user-key": self.key}
+
+    async def join(self, **fields: Any) -> Visitor:
+        response = await self.client.post(f"{self.base}/users", json=fields)
+        assert response.status_code == 201, response.text
+        body = response.json()
+        self.key, self.user = body["key"], body["user"]
+        return self
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {**self.headers, **kwargs.pop("headers", {})}
+        return await self.client.request(method, self.base + path, headers=headers, **kwargs)
+
+    async def ok(self, method: str, path: str, status: int = 200, **kwargs: Any) -> Any:
+        response = await self.call(method, path, **kwargs)
+        assert response.status_code == status, response.text
+        return response.json()
+
+    async def conversation(self) -> str:
+        body = await self.ok("POST", "/conversations", 201, json={})
+        conversation_id: str = body["conversation"]["id"]
+        return conversation_id
+
+    async def say(self, conversation_id: str, text: str) -> dict[str, Any]:
+        body = {"conversationId": conversation_id, "payload": {"type": "text", "text": text}}
+        created: dict[str, Any] = (await self.ok("POST", "/messages", 201, json=body))["message"]
+        return created
+
+
+@pytest_asyncio.fixture
+async def channel_id(client: httpx.AsyncClient, workspace: WorkspaceFixture) -> str:
+    return await make_channel(client, workspace)
+
+
+@pytest_asyncio.fixture
+async def visitor(client: httpx.AsyncClient, channel_id: str) -> Visitor:
+    return await Visitor(client, channel_id).join()
