@@ -1,8 +1,10 @@
-"""Delivery end to end through the sandbox, against a running server with its worker.
+"""Delivery end to end through the sandbox and webhook connectors, against a running server
+with its worker.
 
 - **send throughput**: clients post messages back to back for ``seconds``; the figure is how
   many messages per second went from created to ``sent`` (or beyond), counted until the last
-  one got there, so a backlog the worker leaves behind lowers it.
+  one got there, so a backlog the worker leaves behind lowers it. Once through the sandbox,
+  once through a ``webhook`` channel posting to a local receiver.
 - **scheduled lateness**: ``scheduled`` messages due ``lead_seconds`` from now, spread over one
   second; each one's lateness is the time of its ``accepted`` interaction (the job firing)
   minus its ``scheduled_for``. The target is under one second at p99.
@@ -19,10 +21,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import orjson
+from aiohttp import web
 
 from bench.client import Connection, Response, close_connections, run_load
 from bench.scenarios import create_conversations, percentile
-from bench.server import Server
+from bench.server import HOST, Server, free_port
 from hubbub.kit.ids import new_id
 
 WAITING = ("scheduled", "accepted", "sending")
@@ -38,9 +41,12 @@ async def delivery(
     lead_seconds: float = 3.0,
     timeout_seconds: float = 120.0,
 ) -> dict[str, Any]:
-    """Both figures as one JSON-able dict."""
+    """The three figures as one JSON-able dict."""
     return {
         "throughput": await send_throughput(
+            server, seconds=seconds, concurrency=concurrency, timeout_seconds=timeout_seconds
+        ),
+        "webhook_connector": await webhook_connector_throughput(
             server, seconds=seconds, concurrency=concurrency, timeout_seconds=timeout_seconds
         ),
         "scheduled": await scheduled_lateness(
@@ -49,10 +55,57 @@ async def delivery(
     }
 
 
-async def send_throughput(
+async def webhook_connector_throughput(
     server: Server, *, seconds: float, concurrency: int, timeout_seconds: float
 ) -> dict[str, Any]:
-    conversations = await create_conversations(server, concurrency)
+    """``send_throughput`` through a ``webhook`` channel: every send is a signed POST to a
+    local receiver (aiohttp on loopback, answering 204 at once)."""
+    received = 0
+
+    async def receive(request: web.Request) -> web.Response:
+        nonlocal received
+        await request.read()
+        received += 1
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/inbox", receive)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, HOST, port).start()
+    try:
+        channel_id = await _webhook_channel(server, f"http://{HOST}:{port}/inbox")
+        figures = await send_throughput(
+            server,
+            seconds=seconds,
+            concurrency=concurrency,
+            timeout_seconds=timeout_seconds,
+            channel_id=channel_id,
+        )
+    finally:
+        await runner.cleanup()
+    return {**figures, "received": received}
+
+
+async def _webhook_channel(server: Server, url: str) -> str:
+    conn = server.connection()
+    try:
+        body = {"platform": "webhook", "name": "bench", "config": {"url": url, "secret": "s"}}
+        return str((await conn.post("/v1/channels", body)).expect(201).json()["id"])
+    finally:
+        await conn.close()
+
+
+async def send_throughput(
+    server: Server,
+    *,
+    seconds: float,
+    concurrency: int,
+    timeout_seconds: float,
+    channel_id: str | None = None,
+) -> dict[str, Any]:
+    conversations = await create_conversations(server, concurrency, channel_id=channel_id)
     batch_id = new_id()
     connections = [server.connection() for _ in conversations]
     prefixes = {

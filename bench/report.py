@@ -96,6 +96,11 @@ def _delivery_rows(delivery: dict[str, Any]) -> list[Row]:
         drain_s = throughput["backlog_drain_s"]
         text += f"  ({throughput['created']:,} created, drain {drain_s:.1f} s)"
         rows.append(Row("sandbox sends, created -> sent", text))
+    if (webhook := sandbox.get("webhook_connector")) is not None:
+        rate = webhook["sent_per_s"]
+        text = f"{rate:,.0f}/s" if rate is not None else "did not drain"
+        text += f"  ({webhook['created']:,} created, {webhook['received']:,} received)"
+        rows.append(Row("webhook connector sends, created -> sent", text))
     if (scheduled := sandbox.get("scheduled")) is not None:
         p99 = scheduled["p99_ms"]
         rows.append(Row(

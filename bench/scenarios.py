@@ -150,12 +150,16 @@ async def client_ceiling(server: Server, *, concurrency: int, seconds: float) ->
     )
 
 
-async def create_conversations(server: Server, count: int) -> list[str]:
+async def create_conversations(
+    server: Server, count: int, *, channel_id: str | None = None
+) -> list[str]:
+    """``count`` conversations on ``channel_id`` (default: the server's sandbox channel)."""
     conn = server.connection()
     try:
         ids = []
         for _ in range(count):
-            response = await conn.post("/v1/conversations", {"channel_id": server.channel_id})
+            body = {"channel_id": channel_id or server.channel_id}
+            response = await conn.post("/v1/conversations", body)
             ids.append(response.expect(201).json()["id"])
         return ids
     finally:

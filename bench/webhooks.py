@@ -11,14 +11,13 @@ what the sender sustains while the API is writing, not an idle drain.
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from dataclasses import dataclass, field
 
 import orjson
 from aiohttp import web
 
-from bench.server import HOST, Server
+from bench.server import HOST, Server, free_port
 
 DRAIN_TIMEOUT_S = 120.0
 # Each writer posts into its own conversation: deliveries of one conversation go out one at a
@@ -48,13 +47,6 @@ class _Receiver:
         return web.Response(status=204)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 async def webhook_fanout(
     server: Server, *, seconds: float, subscriptions: int = 4
 ) -> dict[str, float | int]:
@@ -64,7 +56,7 @@ async def webhook_fanout(
     app.router.add_post("/hook/{hook}", receiver.handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    port = _free_port()
+    port = free_port()
     await web.TCPSite(runner, HOST, port).start()
     admin = server.connection()
     try:

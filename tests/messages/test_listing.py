@@ -182,3 +182,19 @@ async def test_a_search_is_planned_for_its_words_on_postgresql(
         dataset.messages["invoice"].id,
         dataset.messages["reply"].id,
     }
+
+
+@pytest.mark.parametrize("few", [1, 1000])
+async def test_a_search_finds_the_same_rare_or_common(
+    database: Database, dataset: Dataset, monkeypatch: pytest.MonkeyPatch, few: int
+) -> None:
+    """SQLite reads a rare word's matches through the full-text index and a common word's
+    through the workspace's newest messages; either way the page is the same."""
+    monkeypatch.setattr("hubbub.messages.repository.FULLTEXT_FEW", few)
+    got = await listed(database, dataset, q="invoice")
+    newest_first = sorted(
+        ("invoice", "reply"),
+        key=lambda name: (dataset.messages[name].created_at, dataset.messages[name].id),
+        reverse=True,
+    )
+    assert got == [dataset.messages[name].id for name in newest_first]

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import RowMapping
 
+from hubbub.db.engine import FULLTEXT_FEW
 from hubbub.db.models import interaction, message
 from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
@@ -206,13 +207,22 @@ class MessageRepository:
     ) -> list[Message]:
         """Up to ``limit`` messages after ``after``, the first ``offset`` of them skipped;
         callers ask for one more than a page to learn whether another page follows."""
-        statement = self.page_statement(workspace_id, query, limit=limit, order=order, after=after)
+        rare = query.fulltext is not None and await self._is_rare(query.fulltext)
+        statement = self.page_statement(
+            workspace_id, query, limit=limit, order=order, after=after, through_matches=rare
+        )
         if offset:
             statement = statement.offset(offset)
         if _selectivity_varies(query) and (custom := self.session.caps.custom_plan()) is not None:
             await self.session.conn.execute(custom)
         rows = await self.session.conn.execute(statement)
         return [_to_message(row._mapping) for row in rows]
+
+    async def _is_rare(self, fulltext: str) -> bool:
+        probe = self.session.caps.fulltext_probe(fulltext)
+        if probe is None:
+            return False
+        return int((await self.session.conn.execute(probe)).scalar_one()) < FULLTEXT_FEW
 
     def page_statement(
         self,
@@ -222,10 +232,16 @@ class MessageRepository:
         limit: int,
         order: Order,
         after: Cursor | None,
+        through_matches: bool = False,
     ) -> Select[Any]:
+        """``through_matches``: reach the rows through the full-text matches, not the
+        workspace's index (``Capabilities.unindexed``)."""
+        in_workspace: ColumnElement[Any] = message.c.workspace_id
+        if through_matches:
+            in_workspace = self.session.caps.unindexed(in_workspace)
         return (
             select(message)
-            .where(message.c.workspace_id == workspace_id, *self._conditions(query))
+            .where(in_workspace == workspace_id, *self._conditions(query))
             .where(*keyset(message, after, order))
             .order_by(*ordering(message, order))
             .limit(limit)
