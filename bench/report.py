@@ -107,7 +107,9 @@ def _delivery_rows(delivery: dict[str, Any]) -> list[Row]:
             f"scheduled lateness ({scheduled['measured']}/{scheduled['count']} measured)",
             f"p50 {scheduled['p50_ms']:.0f}  p99 {p99:.0f} ms",
             f"p99 < {SCHEDULED_P99_TARGET_MS:.0f} ms",
-            p99 < SCHEDULED_P99_TARGET_MS and scheduled["all_sent"],
+            p99 < SCHEDULED_P99_TARGET_MS
+            and scheduled["all_sent"]
+            and scheduled["measured"] == scheduled["count"],
         ))  # fmt: skip
     if "error" in webhooks and "error" not in sandbox:
         rows.append(Row("webhook fan-out", f"FAILED: {webhooks['error']}", "", False))
