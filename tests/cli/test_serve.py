@@ -91,3 +91,40 @@ async def test_serve_answers_and_accepts_a_key_made_by_the_cli(cli: Cli, tmp_pat
     finally:
         await stop(process)
     assert process.returncode is not None
+
+
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on ``port`` (IPv4), from /proc/net/tcp (state 0A is LISTEN)."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(
+        1
+        for line in lines
+        if (fields := line.split())[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port
+    )
+
+
+async def test_serve_with_workers_listens_once_per_process_and_stops_on_sigterm(
+    cli: Cli, tmp_path: Path
+) -> None:
+    """Each process has its own socket (SO_REUSEPORT), so the kernel balances connections."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            str(HUBBUB), "serve", "--port", str(port), "--workers", "2",
+            env=cli.env, stdout=output, stderr=output,
+        )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            await wait_until_healthy(client, process, log)
+            deadline = asyncio.get_running_loop().time() + STARTUP_TIMEOUT
+            while listening_sockets(port) < 2:  # the second process may still be starting
+                assert asyncio.get_running_loop().time() < deadline, last_lines(log)
+                await asyncio.sleep(0.1)
+        for _ in range(8):  # fresh connections, spread by the kernel, all answered
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
+                assert (await client.get("/healthz")).status_code == 200
+    finally:
+        await stop(process)
+    assert process.returncode == 0, last_lines(log)
+    assert listening_sockets(port) == 0

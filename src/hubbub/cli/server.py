@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from hubbub.cli.context import console, open_database, run, settings_from_env
+from hubbub.cli.processes import serve_processes
 from hubbub.config import Settings
 
 
@@ -31,19 +32,19 @@ def serve(
         f"[bold]Hubbub[/] on http://{host or settings.host}:{port or settings.port} "
         f"([cyan]{settings.resolved_database_url.split(':', 1)[0]}[/])"
     )
-    uvicorn.run(
-        "hubbub.app:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level="warning",
+    options: dict[str, Any] = {
+        "loop": "uvloop",
+        "http": "httptools",
+        "access_log": False,
+        "log_level": "warning",
         # Open SSE streams would otherwise keep the server from ever exiting.
-        timeout_graceful_shutdown=5,
-    )
+        "timeout_graceful_shutdown": 5,
+    }
+    bind_host, bind_port = host or settings.host, port or settings.port
+    if workers > 1:
+        # One listening socket per process: see ``hubbub.cli.processes``.
+        raise typer.Exit(serve_processes(bind_host, bind_port, workers, options))
+    uvicorn.run("hubbub.app:create_app", factory=True, host=bind_host, port=bind_port, **options)
 
 
 def migrate(
