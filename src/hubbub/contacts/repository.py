@@ -10,6 +10,7 @@ from sqlalchemy.engine import Row
 
 from hubbub.contacts.schemas import Contact, ContactQuery, Identifier
 from hubbub.db.models import contact, contact_identifier, conversation_participant
+from hubbub.db.tag_values import tag_value_page
 from hubbub.db.uow import Session
 from hubbub.kit.clock import from_micros
 from hubbub.kit.cursors import Cursor, Order
@@ -44,6 +45,14 @@ class TagFilter:
 class ContactRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    async def tag_values(
+        self, workspace_id: str, key: str, *, after: str | None, limit: int
+    ) -> tuple[list[str], str | None]:
+        """A page of the distinct values of tag ``key`` on the workspace's contacts."""
+        return await tag_value_page(
+            self.session, contact, workspace_id, key, after=after, limit=limit
+        )
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -212,25 +221,6 @@ class ContactRepository:
         )
         found = await self._load(query.order_by(contact.c.created_at, contact.c.id).limit(1))
         return found[0] if found else None
-
-    async def tag_values(
-        self, workspace_id: str, key: str, *, after: str | None, limit: int
-    ) -> list[str]:
-        """Distinct values of tag ``key`` among the workspace's contacts, in order, after
-        ``after``. The value is picked in a subquery so the outer DISTINCT and ORDER BY name a
-        plain column (PostgreSQL cannot match two bound ``->>`` expressions)."""
-        values = (
-            select(self.session.caps.json_text(contact.c.tags, key).label("value"))
-            .where(contact.c.workspace_id == workspace_id)
-            .subquery()
-        )
-        bounds: list[ColumnElement[bool]] = [values.c.value.is_not(None)]
-        if after is not None:
-            bounds.append(values.c.value > after)
-        statement = (
-            select(values.c.value).distinct().where(*bounds).order_by(values.c.value).limit(limit)
-        )
-        return [row.value for row in await self.session.conn.execute(statement)]
 
     async def page_matching(
         self,

@@ -270,10 +270,9 @@ class ContactService:
         """A page of the distinct values of tag ``key`` on the workspace's contacts, in order,
         after ``after``; and the value the next page starts after (None at the end)."""
         check_client_tags([key], field="key")
-        values = await ContactRepository(session).tag_values(
-            workspace_id, key, after=after, limit=limit + 1
+        return await ContactRepository(session).tag_values(
+            workspace_id, key, after=after, limit=limit
         )
-        return values[:limit], values[limit - 1] if len(values) > limit else None
 
     async def get(self, session: Session, workspace_id: str, contact_id: str) -> Contact | None:
         return await ContactRepository(session).get(workspace_id, contact_id)

@@ -28,6 +28,7 @@ from hubbub.conversations.schemas import Conversation, ConversationQuery, Partic
 from hubbub.db.engine import Capabilities
 from hubbub.db.models import channel, contact, conversation, conversation_participant
 from hubbub.db.prepared import prepared
+from hubbub.db.tag_values import tag_value_page
 from hubbub.db.uow import Session
 from hubbub.kit.cursors import Cursor, Order
 
@@ -37,6 +38,14 @@ participant = conversation_participant
 class ConversationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    async def tag_values(
+        self, workspace_id: str, key: str, *, after: str | None, limit: int
+    ) -> tuple[list[str], str | None]:
+        """A page of the distinct values of tag ``key`` on the workspace's conversations."""
+        return await tag_value_page(
+            self.session, conversation, workspace_id, key, after=after, limit=limit
+        )
 
     async def insert(self, values: dict[str, Any]) -> None:
         await self.session.conn.execute(insert(conversation).values(**values))
@@ -141,25 +150,6 @@ class ConversationRepository:
             .limit(1)
         )
         return (await self.session.conn.execute(query)).scalar_one_or_none()
-
-    async def tag_values(
-        self, workspace_id: str, key: str, *, after: str | None, limit: int
-    ) -> list[str]:
-        """Distinct values of tag ``key`` among the workspace's conversations, in order, after
-        ``after``. The value is picked in a subquery so the outer DISTINCT and ORDER BY name a
-        plain column (PostgreSQL cannot match two bound ``->>`` expressions)."""
-        values = (
-            select(self.session.caps.json_text(conversation.c.tags, key).label("value"))
-            .where(conversation.c.workspace_id == workspace_id)
-            .subquery()
-        )
-        bounds: list[ColumnElement[bool]] = [values.c.value.is_not(None)]
-        if after is not None:
-            bounds.append(values.c.value > after)
-        statement = (
-            select(values.c.value).distinct().where(*bounds).order_by(values.c.value).limit(limit)
-        )
-        return [row.value for row in await self.session.conn.execute(statement)]
 
     async def list(
         self,

@@ -129,10 +129,9 @@ class ConversationService:
         """A page of the distinct values of tag ``key`` on the workspace's conversations, in order,
         after ``after``; and the value the next page starts after (None at the end)."""
         check_client_tags([key], field="key")
-        values = await ConversationRepository(session).tag_values(
-            workspace_id, key, after=after, limit=limit + 1
+        return await ConversationRepository(session).tag_values(
+            workspace_id, key, after=after, limit=limit
         )
-        return values[:limit], values[limit - 1] if len(values) > limit else None
 
     async def get(
         self, session: Session, workspace_id: str, conversation_id: str

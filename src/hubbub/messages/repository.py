@@ -29,6 +29,7 @@ from sqlalchemy.engine import RowMapping
 from hubbub.db.engine import FULLTEXT_FEW
 from hubbub.db.models import interaction, message
 from hubbub.db.prepared import prepared
+from hubbub.db.tag_values import tag_value_page
 from hubbub.db.uow import Session
 from hubbub.kit.clock import from_micros
 from hubbub.kit.cursors import Cursor, Order
@@ -123,6 +124,14 @@ class MessageRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    async def tag_values(
+        self, workspace_id: str, key: str, *, after: str | None, limit: int
+    ) -> tuple[list[str], str | None]:
+        """A page of the distinct values of tag ``key`` on the workspace's messages."""
+        return await tag_value_page(
+            self.session, message, workspace_id, key, after=after, limit=limit
+        )
+
     async def insert(self, value: Message) -> None:
         # Parameters apart from the statement: one cached compiled INSERT serves every row.
         await self.session.conn.execute(_INSERT_MESSAGE, message_row(value))
@@ -151,25 +160,6 @@ class MessageRepository:
             )
         ).one_or_none()
         return None if row is None else _to_message(row._mapping)
-
-    async def tag_values(
-        self, workspace_id: str, key: str, *, after: str | None, limit: int
-    ) -> list[str]:
-        """Distinct values of tag ``key`` among the workspace's messages, in order, after
-        ``after``. The value is picked in a subquery so the outer DISTINCT and ORDER BY name a
-        plain column (PostgreSQL cannot match two bound ``->>`` expressions)."""
-        values = (
-            select(self.session.caps.json_text(message.c.tags, key).label("value"))
-            .where(message.c.workspace_id == workspace_id)
-            .subquery()
-        )
-        bounds: list[ColumnElement[bool]] = [values.c.value.is_not(None)]
-        if after is not None:
-            bounds.append(values.c.value > after)
-        statement = (
-            select(values.c.value).distinct().where(*bounds).order_by(values.c.value).limit(limit)
-        )
-        return [row.value for row in await self.session.conn.execute(statement)]
 
     async def update(self, workspace_id: str, message_id: str, values: dict[str, Any]) -> None:
         await self.session.conn.execute(

@@ -160,10 +160,9 @@ class MessageService:
         """A page of the distinct values of tag ``key`` on the workspace's messages, in order,
         after ``after``; and the value the next page starts after (None at the end)."""
         check_client_tags([key], field="key")
-        values = await MessageRepository(session).tag_values(
-            workspace_id, key, after=after, limit=limit + 1
+        return await MessageRepository(session).tag_values(
+            workspace_id, key, after=after, limit=limit
         )
-        return values[:limit], values[limit - 1] if len(values) > limit else None
 
     async def get(self, session: Session, workspace_id: str, message_id: str) -> Message | None:
         return await MessageRepository(session).get(workspace_id, message_id)
