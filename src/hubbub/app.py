@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 
 from hubbub.api import bird, botpress, channelio, inbound, recrubo, webchat
 from hubbub.api.errors import install_error_handlers
 from hubbub.api.limits import BodySizeLimit
 from hubbub.api.native import router as native_api
+from hubbub.api.shortcuts import ShortcutApp
 from hubbub.background import Background, LoopContext, loops_for
 from hubbub.config import Settings
 from hubbub.db.migrate import upgrade
@@ -21,6 +23,7 @@ from hubbub.db.uow import Database
 from hubbub.kit.cursors import CursorCodec
 
 API_VERSION = "0.1.0"
+NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 def tune_garbage_collector() -> None:
@@ -31,7 +34,9 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, database: Database | None = None
+) -> ShortcutApp:
     settings = settings or Settings()
     settings.ensure_data_dir()
     owns_database = database is None
@@ -54,11 +59,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
             if owns_database:
                 await db.dispose()
 
-    app = FastAPI(
+    app = ShortcutApp(
         title="Hubbub",
         version=API_VERSION,
         description="Self-hosted omnichannel messaging: one message store and delivery engine.",
         lifespan=lifespan,
+        # FastAPI's OpenTelemetry hooks look up the global providers on every request (2-3 %
+        # of a create); Hubbub configures none, so they are off unless HUBBUB_TELEMETRY says.
+        telemetry=None if settings.telemetry else NO_TELEMETRY,
     )
     app.state.settings = settings
     app.state.cursors = CursorCodec(settings.resolved_secret)

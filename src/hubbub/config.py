@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     db_pool_size: int = Field(default=20, ge=1)
     run_worker: bool = True
+    # FastAPI's OpenTelemetry spans and metrics, for a process run under an OpenTelemetry
+    # setup (off by default: without a configured provider they only cost time).
+    telemetry: bool = False
     # Lets ``POST /v1/workspaces`` create tenants over HTTP; without it only the CLI can.
     admin_token: str | None = None
     # Media uploads: the largest file accepted (per-channel limits may be lower) and where the

@@ -4,7 +4,7 @@ full-text queries built from hostile input, on SQLite and PostgreSQL alike."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from hubbub.db.engine import capabilities_for
 from hubbub.db.models import contact, message
@@ -213,7 +213,8 @@ class TestFulltextSearch:
             ids = {
                 name: await insert_message(session, thread, body) for name, body in texts.items()
             }
-            names = {message_id: name for name, message_id in ids.items()}
+        names = {message_id: name for name, message_id in ids.items()}
+        async with database.read() as session:
             found = {names[i] for i in await self.search(session, thread, query)}
         if query == "cafe naive" and session.caps.name == "postgresql":
             expected = set()  # the 'simple' configuration keeps accents
@@ -225,15 +226,69 @@ class TestFulltextSearch:
             message_id = await insert_message(
                 session, thread, "first draft", subject="Quarterly report"
             )
-            assert await self.search(session, thread, "quarterly") == {message_id}
-            assert await self.search(session, thread, "draft") == {message_id}
+        assert await self.committed_search(database, thread, "quarterly") == {message_id}
+        assert await self.committed_search(database, thread, "draft") == {message_id}
 
+        async with database.transaction() as session:
             await session.conn.execute(
                 update(message).where(message.c.id == message_id).values(text="final version")
             )
-            assert await self.search(session, thread, "draft") == set()
-            assert await self.search(session, thread, "final") == {message_id}
-            assert await self.search(session, thread, "quarterly") == {message_id}
+        assert await self.committed_search(database, thread, "draft") == set()
+        assert await self.committed_search(database, thread, "final") == {message_id}
+        assert await self.committed_search(database, thread, "quarterly") == {message_id}
 
+        async with database.transaction() as session:
             await session.conn.execute(message.delete().where(message.c.id == message_id))
-            assert await self.search(session, thread, "final") == set()
+        assert await self.committed_search(database, thread, "final") == set()
+        await assert_index_intact(database)
+
+    async def test_messages_edited_or_deleted_before_their_commit_are_indexed_as_committed(
+        self, database: Database
+    ) -> None:
+        """SQLite indexes a transaction's new messages at its COMMIT (``hubbub.db.fulltext``):
+        an edit or a delete before then must neither reach the index nor corrupt it."""
+        async with database.transaction() as session:
+            thread = await insert_thread(session)
+            edited = await insert_message(session, thread, "rough sketch")
+            deleted = await insert_message(session, thread, "rough sketch too")
+            kept = await insert_message(session, thread, "rough notes")
+            await session.conn.execute(
+                update(message).where(message.c.id == edited).values(text="polished piece")
+            )
+            await session.conn.execute(message.delete().where(message.c.id == deleted))
+        assert await self.committed_search(database, thread, "rough") == {kept}
+        assert await self.committed_search(database, thread, "polished") == {edited}
+        assert await self.committed_search(database, thread, "sketch") == set()
+        await assert_index_intact(database)
+
+    async def test_the_newest_message_deleted_after_indexing_frees_its_rowid_cleanly(
+        self, database: Database
+    ) -> None:
+        """SQLite gives the next message the rowid of a deleted newest one: the index must
+        drop the old words and take the new ones."""
+        async with database.transaction() as session:
+            thread = await insert_thread(session)
+            await insert_message(session, thread, "older words")
+            newest = await insert_message(session, thread, "vanishing words")
+        async with database.transaction() as session:
+            await session.conn.execute(message.delete().where(message.c.id == newest))
+        async with database.transaction() as session:
+            successor = await insert_message(session, thread, "fresh words")
+        assert await self.committed_search(database, thread, "vanishing") == set()
+        assert await self.committed_search(database, thread, "fresh") == {successor}
+        await assert_index_intact(database)
+
+    async def committed_search(self, database: Database, thread: Thread, query: str) -> set[str]:
+        async with database.read() as session:
+            return await self.search(session, thread, query)
+
+
+async def assert_index_intact(database: Database) -> None:
+    """FTS5's own check that its index matches the message table (SQLite; PostgreSQL's
+    ``tsvector`` is a generated column and cannot drift)."""
+    if database.caps.name != "sqlite":
+        return
+    async with database.transaction() as session:
+        await session.conn.execute(
+            text("INSERT INTO message_fts(message_fts) VALUES ('integrity-check')")
+        )

@@ -126,3 +126,35 @@ async def test_a_cancelled_writer_does_not_cancel_the_others(sqlite: Database) -
     assert all(isinstance(result, str) for result in results[1:])
     # The cancelled writer's turn was already done: its row commits with the group.
     assert await count_workspaces(sqlite) == 6
+
+
+async def test_the_commit_hooks_run_once_per_committed_group(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'hooks.db'}")
+    await upgrade(database)
+    events: list[str] = []
+    assert database.sync_engine is not None
+    database.writer = GroupCommitWriter(
+        database.sync_engine,
+        before_commit=lambda driver: events.append(f"before {driver.in_transaction}"),
+        after_commit=lambda: events.append("after"),
+    )
+    await asyncio.gather(*(write_one(database) for _ in range(10)))
+    commits = database.writer.commits
+    assert commits >= 1
+    assert events == ["before True", "after"] * commits
+    await database.dispose()
+
+
+async def test_a_failing_before_commit_fails_every_writer_of_its_group(tmp_path: Path) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'failing.db'}")
+    await upgrade(database)
+    assert database.sync_engine is not None
+
+    def refuse(driver: object) -> None:
+        raise Boom
+
+    database.writer = GroupCommitWriter(database.sync_engine, before_commit=refuse)
+    results = await asyncio.gather(*(write_one(database) for _ in range(5)), return_exceptions=True)
+    assert all(isinstance(result, Boom) for result in results)
+    assert await count_workspaces(database) == 0
+    await database.dispose()

@@ -26,7 +26,8 @@ SQLITE_FTS_TABLES = {
     "message_fts_docsize",
     "message_fts_idx",
 }
-SQLITE_FTS_TRIGGERS = {"message_fts_ai", "message_fts_ad", "message_fts_au"}
+# New messages are indexed at each commit (``hubbub.db.fulltext``), not by a trigger.
+SQLITE_FTS_TRIGGERS = {"message_fts_ad", "message_fts_au"}
 POSTGRES_ONLY_INDEXES = {"ix_message_search", "ix_message_tags"}
 
 
@@ -44,13 +45,19 @@ def schema_of(connection: Connection) -> dict[str, Any]:
             "columns": [
                 (c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)
             ],
-            "indexes": sorted(str(sorted(i.items())) for i in inspector.get_indexes(table)),
+            "indexes": sorted(str(sorted(_plain(i).items())) for i in inspector.get_indexes(table)),
             "foreign_keys": sorted(
                 str(sorted(fk.items())) for fk in inspector.get_foreign_keys(table)
             ),
         }
         for table in sorted(inspector.get_table_names())
     }
+
+
+def _plain(index: Any) -> dict[str, Any]:
+    """An index as comparable text: a partial index's condition is a SQL clause object."""
+    options = {key: str(value) for key, value in index.get("dialect_options", {}).items()}
+    return {**index, "dialect_options": options}
 
 
 def current_revision(connection: Connection) -> str | None:

@@ -44,6 +44,9 @@ SQLITE_PRAGMAS = (
     "PRAGMA cache_size=-65536",
     "PRAGMA temp_store=MEMORY",
     "PRAGMA mmap_size=268435456",
+    # Checkpoints run on a thread of their own (``hubbub.db.checkpoint``); a COMMIT does one
+    # only when the log has grown this far anyway (64 MB), as a bound.
+    "PRAGMA wal_autocheckpoint=16384",
 )
 
 # SQLite: a word with fewer matches than this is looked up through the full-text index first.

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,9 +47,21 @@ class _Group:
 
 
 class GroupCommitWriter:
-    def __init__(self, engine: Engine, *, begin: str = "BEGIN IMMEDIATE") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        begin: str = "BEGIN IMMEDIATE",
+        before_commit: Callable[[Any], None] | None = None,
+        after_commit: Callable[[], None] | None = None,
+    ) -> None:
+        """``before_commit`` runs on the driver connection right before each group's COMMIT
+        (the full-text indexing of ``hubbub.db.fulltext``; if it raises, the group fails),
+        ``after_commit`` after it (``hubbub.db.checkpoint``)."""
         self._engine = engine
         self._begin = begin
+        self._before_commit = before_commit
+        self._after_commit = after_commit
         self._lock = asyncio.Lock()
         self._group: _Group | None = None
         self._flushers: set[asyncio.Task[None]] = set()
@@ -119,14 +131,17 @@ class GroupCommitWriter:
         """Commit (under the lock) and wake the group's writers."""
         self._group = None
         try:
-            _end(group, commit=group.size > 0)
-            self.commits += group.size > 0
+            _end(group, commit=group.size > 0, before_commit=self._before_commit)
         except BaseException as error:  # every writer of the group learns its COMMIT failed
             if not group.done.done():
                 group.done.set_exception(error)
             # Retrieved here so a group whose writers were all cancelled logs nothing.
             group.done.exception()
             return
+        if group.size > 0:
+            self.commits += 1
+            if self._after_commit is not None:
+                self._after_commit()  # must not raise: the group has committed
         if not group.done.done():
             group.done.set_result(None)
 
@@ -140,9 +155,11 @@ def _roll_back_writer(connection: Connection, driver: Any) -> None:
     driver.execute(_RELEASE)
 
 
-def _end(group: _Group, *, commit: bool) -> None:
+def _end(group: _Group, *, commit: bool, before_commit: Callable[[Any], None] | None) -> None:
     try:
         if commit:
+            if before_commit is not None:
+                before_commit(group.connection.connection.driver_connection)
             group.transaction.commit()
         else:
             group.transaction.rollback()

@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable
 
-from hubbub.db import prepared
+from hubbub.db import fulltext, prepared
+from hubbub.db.checkpoint import Checkpointer, checkpointer_for
 from hubbub.db.deferred import WriteBehind
 from hubbub.db.engine import Capabilities, capabilities_for, create_async, create_sync
 from hubbub.db.group_commit import GroupCommitWriter
@@ -140,9 +141,19 @@ class Database:
             self.sync_engine = create_sync(url, pool_size=pool_size)
         else:
             self.async_engine = create_async(url, pool_size=pool_size)
-        self.writer = GroupCommitWriter(self.sync_engine) if self.sync_engine is not None else None
+        self.checkpointer: Checkpointer | None = None
+        self.writer: GroupCommitWriter | None = None
+        if self.sync_engine is not None:
+            self.checkpointer = checkpointer_for(self.sync_engine)
+            self.writer = GroupCommitWriter(
+                self.sync_engine,
+                before_commit=fulltext.index_new_messages,
+                after_commit=self.checkpointer.after_commit if self.checkpointer else None,
+            )
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.close()
         if self.sync_engine is not None:
             self.sync_engine.dispose()
         if self.async_engine is not None:

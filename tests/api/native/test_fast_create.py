@@ -3,16 +3,18 @@ FastAPI route it shadows, so a request gets the same answer whichever way it wen
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import orjson
 import pytest
 import pytest_asyncio
-from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from hubbub.api.native.fast_create import PATH, FastCreate
+from hubbub.api.shortcuts import ShortcutApp
+from hubbub.config import Settings
 from hubbub.db.uow import Database
 from tests.conftest import WorkspaceFixture
 from tests.messages.factories import Scene, make_scene, text
@@ -23,18 +25,15 @@ class CountingFallback:
         self.route = route
         self.calls = 0
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self.calls += 1
-        await self.route.handle(scope, receive, send)
+        await self.route(scope, receive, send)
 
 
 @pytest.fixture
-def fallback(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> CountingFallback:
-    fast = next(
-        route.app  # type: ignore[attr-defined]
-        for route in app.router.routes
-        if isinstance(getattr(route, "app", None), FastCreate)
-    )
+def fallback(app: ShortcutApp, monkeypatch: pytest.MonkeyPatch) -> CountingFallback:
+    fast = app.shortcuts[("POST", PATH)]
+    assert isinstance(fast, FastCreate)
     counting = CountingFallback(fast.fallback)
     monkeypatch.setattr(fast, "fallback", counting)
     return counting
@@ -110,4 +109,41 @@ async def test_every_other_request_gets_the_fastapi_route_answer(
     error = response.json()["error"]
     assert error["code"] == code
     assert error["message"]
+    assert fallback.calls == 1
+
+
+async def test_an_error_of_the_create_itself_is_rendered_without_the_full_stack(
+    client: httpx.AsyncClient, workspace: WorkspaceFixture, fallback: CountingFallback
+) -> None:
+    body = {"conversation_id": "0190a1b2-0000-7000-8000-000000000000", "payload": text("hi")}
+    response = await client.post(PATH, json=body, headers=workspace.headers)
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert fallback.calls == 0
+
+
+async def test_a_body_over_the_limit_gets_the_full_stack_413(
+    client: httpx.AsyncClient,
+    workspace: WorkspaceFixture,
+    scene: Scene,
+    fallback: CountingFallback,
+    settings: Settings,
+) -> None:
+    body = body_for(scene, "x" * settings.max_body_bytes)
+    response = await client.post(PATH, json=body, headers=workspace.headers)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert fallback.calls == 1
+
+
+async def test_a_body_of_undeclared_length_is_created_through_the_full_stack(
+    client: httpx.AsyncClient, workspace: WorkspaceFixture, scene: Scene, fallback: CountingFallback
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield orjson.dumps(body_for(scene, "chunked"))
+
+    headers = {**workspace.headers, "Content-Type": "application/json"}
+    response = await client.post(PATH, content=chunks(), headers=headers)
+    assert response.status_code == 201
+    assert response.json()["text"] == "chunked"
     assert fallback.calls == 1

@@ -87,6 +87,37 @@ class Visitor:
         return created
 
 
+async def sent_reply(
+    client: httpx.AsyncClient, workspace: WorkspaceFixture, conversation_id: str
+) -> str:
+    """An outgoing message moved to ``sent`` by hand (no worker runs here): the user sees it."""
+    body = {"conversation_id": conversation_id, "payload": {"type": "text", "text": "reply"}}
+    created = await client.post("/v1/messages", json=body, headers=workspace.headers)
+    assert created.status_code == 201, created.text
+    message_id: str = created.json()["id"]
+    moved = await client.post(
+        f"/v1/messages/{message_id}/status", json={"status": "sent"}, headers=workspace.headers
+    )
+    assert moved.status_code == 200, moved.text
+    return message_id
+
+
+async def custom_bot_event(
+    client: httpx.AsyncClient,
+    workspace: WorkspaceFixture,
+    conversation_id: str,
+    event_type: str = "webchat:custom",
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An event the bot creates about the conversation, through the Botpress runtime API."""
+    body = {"type": event_type, "payload": payload or {}, "conversationId": conversation_id}
+    headers = {"Authorization": f"Bearer {workspace.token}", "x-bot-id": workspace.id}
+    response = await client.post("/compat/botpress/v1/chat/events", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    event: dict[str, Any] = response.json()["event"]
+    return event
+
+
 @pytest_asyncio.fixture
 async def channel_id(client: httpx.AsyncClient, workspace: WorkspaceFixture) -> str:
     return await make_channel(client, workspace)

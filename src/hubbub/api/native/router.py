@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-
 from hubbub.api import media_routes
 from hubbub.api.native import fast_create
 from hubbub.api.native.endpoints import (
@@ -22,6 +20,7 @@ from hubbub.api.native.endpoints import (
     workspaces,
 )
 from hubbub.api.routing import add_routes
+from hubbub.api.shortcuts import ShortcutApp
 
 PREFIX = "/v1"
 # Messages first: the busiest routes are matched first.
@@ -42,7 +41,7 @@ MODULES = (
 )
 
 
-def install(app: FastAPI) -> None:
+def install(app: ShortcutApp) -> None:
     for module in MODULES:
         add_routes(app, module.router, prefix=PREFIX)
     fast_create.install(app)

@@ -1,43 +1,36 @@
 """Conversations: each ``POST /conversations`` opens a new conversation on the channel with the
-user as its participant; a user lists and reads only the conversations he takes part in."""
+user as its participant; a user lists, reads and deletes only the conversations he takes part
+in. Deleting one deletes its messages and participants with it (the core's foreign keys)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi import APIRouter, Header, Request
+from fastapi.responses import Response
 
 from hubbub.api.deps import Cursors, ReadSession, WriteSession, get_database
 from hubbub.api.errors import json_response
 from hubbub.api.webchat.access import VISIBLE, users_conversation
 from hubbub.api.webchat.deps import Reader, Writer
-from hubbub.api.webchat.listen import Listener, open_chat_stream
+from hubbub.api.webchat.listen import ChatStreamResponse, Listener
 from hubbub.api.webchat.mapping import chat_conversation, chat_message
+from hubbub.api.webchat.paging import CURSOR_PARAM, PAGE_SIZE, NextToken, meta
 from hubbub.api.webchat.schemas import ConversationCreateBody, ConversationGetOrCreateBody
 from hubbub.config import Settings
 from hubbub.conversations.schemas import ConversationCreate
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.errors import InvalidInput
-from hubbub.kit.cursors import Cursor, CursorCodec
 from hubbub.messages.schemas import MessageFilter
 from hubbub.messages.service import message as message_service
 from hubbub.realtime.hub import hub_for
 
 router = APIRouter(tags=["webchat"])
 
-PAGE_SIZE = 50
 # The largest event sequence number a client may resume after (BIGINT).
 MAX_SEQ = 2**63 - 1
-STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
-NextToken = Annotated[str | None, Query(alias="nextToken", max_length=500)]
 LastEventId = Annotated[str | None, Header(alias="Last-Event-ID")]
-
-
-def _meta(cursors: CursorCodec, cursor: Cursor | None) -> dict[str, str]:
-    token = cursors.encode_optional(cursor)
-    return {} if token is None else {"nextToken": token}
 
 
 @router.post("/conversations", status_code=201)
@@ -74,16 +67,25 @@ async def list_conversations(
         channel_id=user.channel.id,
         participant_id=user.id,
         limit=PAGE_SIZE,
-        cursor=cursors.decode_optional(next_token, field="nextToken"),
+        cursor=cursors.decode_optional(next_token, field=CURSOR_PARAM),
     )
     conversations = [chat_conversation(conversation) for conversation in found]
-    return json_response({"conversations": conversations, "meta": _meta(cursors, cursor)}, 200)
+    return json_response({"conversations": conversations, "meta": meta(cursors, cursor)}, 200)
 
 
 @router.get("/conversations/{conversation_id}")
 async def get_conversation(conversation_id: str, user: Reader, session: ReadSession) -> Response:
     found = await users_conversation(session, user, conversation_id)
     return json_response({"conversation": chat_conversation(found)}, 200)
+
+
+@router.delete("/conversations/{conversation_id}")
+async def delete_conversation(
+    conversation_id: str, user: Writer, session: WriteSession
+) -> Response:
+    found = await users_conversation(session, user, conversation_id)
+    await conversation_service.delete(session, user.workspace_id, found.id)
+    return json_response({}, 200)
 
 
 @router.get("/conversations/{conversation_id}/messages")
@@ -102,10 +104,10 @@ async def list_messages(
         MessageFilter(conversation_id=conversation_id, status=list(VISIBLE)),
         limit=PAGE_SIZE,
         order="desc",
-        cursor=cursors.decode_optional(next_token, field="nextToken"),
+        cursor=cursors.decode_optional(next_token, field=CURSOR_PARAM),
     )
     messages = [chat_message(message) for message in found]
-    return json_response({"messages": messages, "meta": _meta(cursors, cursor)}, 200)
+    return json_response({"messages": messages, "meta": meta(cursors, cursor)}, 200)
 
 
 @router.get("/conversations/{conversation_id}/listen", response_model=None)
@@ -115,7 +117,8 @@ async def listen(
     user: Reader,
     session: ReadSession,
     last_event_id: LastEventId = None,
-) -> StreamingResponse:
+) -> ChatStreamResponse:
+    """The stream subscribes when the response starts, not here: see ``ChatStreamResponse``."""
     await users_conversation(session, user, conversation_id)
     settings: Settings = request.app.state.settings
     database = get_database(request)
@@ -124,10 +127,10 @@ async def listen(
         hub=hub_for(database),
         workspace_id=user.workspace_id,
         conversation_id=conversation_id,
+        contact_id=user.id,
         keepalive_seconds=settings.sse_keepalive_seconds,
     )
-    stream = await open_chat_stream(listener, after=_resume_point(last_event_id))
-    return StreamingResponse(stream, media_type="text/event-stream", headers=STREAM_HEADERS)
+    return ChatStreamResponse(listener, after=_resume_point(last_event_id))
 
 
 def _resume_point(last_event_id: str | None) -> int | None:

@@ -11,20 +11,32 @@ What becomes a ``message_created``: a message from the user's side when it is cr
 outgoing message when it has been sent (its status leaves the not-yet-sent states), so a
 scheduled message appears when it goes out. When the stream has written an outgoing message
 that was only ``sent``, it records ``delivered`` through the core status machine, which makes
-it an interaction and an event and never moves a message backwards.
+it an interaction and an event and never moves a message backwards. A Chat custom event of the
+conversation (``POST /events``, or a bot's ``webchat:custom`` event) becomes an
+``event_created``.
+
+The stream lasts while the user takes part: before each signal it checks that he still does,
+and it ends once he has been removed or the conversation deleted (``conversation.deleted``
+ends it at once). Not signalled: ``message_deleted`` (the core's ``message.deleted`` event does
+not name the author, which the signal requires) and ``participant_added``/``_removed`` (the
+core records no event for participant changes).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine
 from dataclasses import dataclass
 from typing import Any, Final
 
 import orjson
+from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
-from hubbub.api.webchat.mapping import chat_signal_message
-from hubbub.db.uow import Database
+from hubbub.api.webchat.access import CUSTOM_EVENT_TYPE, is_participant
+from hubbub.api.webchat.mapping import chat_signal_event, chat_signal_message
+from hubbub.bot_events.schemas import BotEvent
+from hubbub.db.uow import Database, Session
 from hubbub.events.schemas import Event
 from hubbub.messages.schemas import Message, StatusUpdate
 from hubbub.messages.service import message as message_service
@@ -32,10 +44,22 @@ from hubbub.realtime.hub import Hub, Subscriber
 from hubbub.realtime.stream import replay
 
 RETRY_MILLISECONDS = 2000
+CONNECTED: Final = b"retry: %d\n: connected\n\n" % RETRY_MILLISECONDS
 PING: Final = b'data: {"type":"ping","data":{}}\n\n'
-EVENT_TYPES: Final = frozenset({"message.created", "message.status_changed"})
+STREAM_HEADERS: Final = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+EVENT_TYPES: Final = frozenset(
+    {"message.created", "message.status_changed", "bot_event.created", "conversation.deleted"}
+)
 NOT_YET_SENT: Final = frozenset({"scheduled", "accepted", "sending"})
 REACHED_USER: Final = frozenset({"sent", "delivered", "read"})
+
+# What an event may show, known from the event alone: a message or custom event it carries, or
+# the id of a message to read (a status change carries no message).
+Candidate = Message | BotEvent | str
+
+
+class StreamEnded(Exception):
+    """The user no longer takes part in the conversation: his stream ends."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +68,7 @@ class Listener:
     hub: Hub
     workspace_id: str
     conversation_id: str
+    contact_id: str
     keepalive_seconds: float
 
     def subscriber(self) -> Subscriber:
@@ -52,63 +77,102 @@ class Listener:
         )
 
 
-async def open_chat_stream(listener: Listener, *, after: int | None) -> AsyncIterator[bytes]:
-    """Subscribe to the hub now, then hand back the stream's bytes. Subscribing before the
-    response starts matters: clients (the Chat client, the widget) count a stream as open when
-    its headers arrive, and anything that happens after that must reach them. ``after``: the
-    last event the client has (None: only what happens from now on)."""
-    hub = listener.hub
-    subscriber = listener.subscriber()
-    position = await hub.join(subscriber)
-    return _chat_stream(listener, subscriber, position=position, after=after)
+class ChatStreamResponse(StreamingResponse):
+    """The stream as a response that holds its hub subscription exactly while the server runs
+    it. It subscribes when called, before the headers go out: clients (the Chat client, the
+    widget) count a stream as open when its headers arrive, and anything that happens after
+    that must reach them. It unsubscribes when the call ends, however it ends. (Released by the
+    body's own ``finally``, a subscription leaked whenever the client was gone before the first
+    byte: the body never started, so its ``finally`` never ran, and the hub kept the subscriber,
+    and kept following every commit for it, for good.)"""
 
+    def __init__(self, listener: Listener, *, after: int | None) -> None:
+        self.listener = listener
+        self.subscriber = listener.subscriber()
+        self.after = after  # the last event the client has (None: only what happens from now)
+        self.position: int | None = None
+        self.stream = self._stream()
+        super().__init__(self.stream, media_type="text/event-stream", headers=STREAM_HEADERS)
 
-async def _chat_stream(
-    listener: Listener, subscriber: Subscriber, *, position: int, after: int | None
-) -> AsyncIterator[bytes]:
-    hub = listener.hub
-    try:
-        yield b"retry: %d\n: connected\n\n" % RETRY_MILLISECONDS
-        last = position if after is None else after
-        async for event in replay(listener.database, subscriber, after=last, upto=position):
-            async for chunk in _emit(listener, event):
-                yield chunk
-            last = event.seq
-        last = max(last, position)
-        while not (subscriber.closed and subscriber.queue.empty()):
-            try:
-                item = await asyncio.wait_for(subscriber.queue.get(), listener.keepalive_seconds)
-            except TimeoutError:
-                yield PING
-                continue
-            if item is None:
-                return
-            if item.seq > last:
-                async for chunk in _emit(listener, item):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        hub = self.listener.hub
+        self.position = await hub.join(self.subscriber)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            hub.unsubscribe(self.subscriber)
+            await self.stream.aclose()
+
+    async def _stream(self) -> AsyncGenerator[bytes, None]:
+        assert self.position is not None, "read only once __call__ has subscribed"
+        listener, subscriber, position = self.listener, self.subscriber, self.position
+        yield CONNECTED
+        last = position if self.after is None else self.after
+        try:
+            async for event in replay(listener.database, subscriber, after=last, upto=position):
+                async for chunk in _emit(listener, event):
                     yield chunk
-                last = item.seq
-    finally:
-        hub.unsubscribe(subscriber)
+                last = event.seq
+            last = max(last, position)
+            while not (subscriber.closed and subscriber.queue.empty()):
+                try:
+                    item = await asyncio.wait_for(
+                        subscriber.queue.get(), listener.keepalive_seconds
+                    )
+                except TimeoutError:
+                    yield PING
+                    continue
+                if item is None:
+                    return
+                if item.seq > last:
+                    async for chunk in _emit(listener, item):
+                        yield chunk
+                    last = item.seq
+        except StreamEnded:
+            return
 
 
 async def _emit(listener: Listener, event: Event) -> AsyncIterator[bytes]:
-    message = await _message_to_show(listener, event)
-    if message is None:
+    if event.type == "conversation.deleted":
+        raise StreamEnded
+    candidate = _candidate(event)
+    if candidate is None:
         return
-    yield _format(event.seq, {"type": "message_created", "data": chat_signal_message(message)})
+    async with listener.database.read() as session:
+        if not await is_participant(
+            session, listener.workspace_id, listener.conversation_id, listener.contact_id
+        ):
+            raise StreamEnded
+        shown = await _resolve(session, listener, candidate)
+    if isinstance(shown, BotEvent):
+        yield _format(event.seq, {"type": "event_created", "data": chat_signal_event(shown)})
+        return
+    if shown is None:
+        return
+    yield _format(event.seq, {"type": "message_created", "data": chat_signal_message(shown)})
     # Only now has the user's stream taken the message: that is what delivered means here.
-    if message.direction == "outgoing" and message.status == "sent":
-        await _shielded(_record_delivered(listener, message))
+    if shown.direction == "outgoing" and shown.status == "sent":
+        await _shielded(_record_delivered(listener, shown))
 
 
-async def _message_to_show(listener: Listener, event: Event) -> Message | None:
+def _candidate(event: Event) -> Candidate | None:
     if event.type == "message.created":
         created = Message.model_validate(event.data["message"])
         return created if created.direction == "incoming" else None
-    if not _went_out(event.data) or event.message_id is None:
-        return None
-    async with listener.database.read() as session:
-        return await message_service.get(session, listener.workspace_id, event.message_id)
+    if event.type == "bot_event.created":
+        bot_event = BotEvent.model_validate(event.data["bot_event"])
+        return bot_event if bot_event.type == CUSTOM_EVENT_TYPE else None
+    if _went_out(event.data) and event.message_id is not None:
+        return event.message_id
+    return None
+
+
+async def _resolve(
+    session: Session, listener: Listener, candidate: Candidate
+) -> Message | BotEvent | None:
+    if not isinstance(candidate, str):
+        return candidate
+    return await message_service.get(session, listener.workspace_id, candidate)
 
 
 def _went_out(data: dict[str, Any]) -> bool:

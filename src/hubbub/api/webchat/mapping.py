@@ -26,6 +26,7 @@ from hubbub.api.webchat.schemas import (
     TextBody,
     VideoBody,
 )
+from hubbub.bot_events.schemas import BotEvent
 from hubbub.contacts.schemas import Contact
 from hubbub.conversations.schemas import Conversation
 from hubbub.kit.tags import public_tags
@@ -193,3 +194,19 @@ def chat_conversation(conversation: Conversation) -> dict[str, Any]:
         "createdAt": iso(conversation.created_at),
         "updatedAt": iso(conversation.updated_at),
     }
+
+
+def chat_event(event: BotEvent) -> dict[str, Any]:
+    """A custom event; one a bot created without a user is the bot's, as its messages are."""
+    return {
+        "id": event.id,
+        "createdAt": iso(event.created_at),
+        "payload": event.payload,
+        "conversationId": event.conversation_id,
+        "userId": event.user_id or "bot",
+    }
+
+
+def chat_signal_event(event: BotEvent) -> dict[str, Any]:
+    """A custom event as the listen stream's ``event_created`` signal carries it."""
+    return {**chat_event(event), "isBot": event.user_id is None}

@@ -4,7 +4,10 @@ authored by him (his contact), through the core message service like any inbound
 ``POST /messages/{id}/read`` is a Hubbub extension to the Chat API: the page acknowledges that
 the user has seen a message sent to him, which records ``read`` through the core status
 machine (an interaction and an event; a message never moves backwards). A message still
-``sent`` is recorded ``delivered`` first: it was, since the user has read it."""
+``sent`` is recorded ``delivered`` first: it was, since the user has read it.
+
+``DELETE /messages/{id}`` deletes a message the user wrote himself (through the core, which
+records ``message.deleted``); a message he can see but did not write answers 403."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from hubbub.api.webchat.access import users_conversation, users_message
 from hubbub.api.webchat.deps import Reader, Writer
 from hubbub.api.webchat.mapping import chat_message, payload_to_core
 from hubbub.api.webchat.schemas import MessageCreateBody
-from hubbub.errors import UnprocessableEntity
+from hubbub.errors import Forbidden, UnprocessableEntity
 from hubbub.messages.schemas import Author, MessageCreate, StatusUpdate
 from hubbub.messages.service import message as message_service
 
@@ -62,3 +65,12 @@ async def acknowledge_message(message_id: str, user: Writer, session: WriteSessi
         session, user.workspace_id, found.id, StatusUpdate(status="read")
     )
     return json_response({"message": chat_message(moved), "status": moved.status}, 200)
+
+
+@router.delete("/messages/{message_id}")
+async def delete_message(message_id: str, user: Writer, session: WriteSession) -> Response:
+    found = await users_message(session, user, message_id)
+    if found.author.type != "contact" or found.author.id != user.id:
+        raise Forbidden("only the author of a message may delete it")
+    await message_service.delete(session, user.workspace_id, found.id)
+    return json_response({}, 200)

@@ -4,11 +4,12 @@ unknown payload types are refused (400 InvalidPayload) rather than silently drop
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 NonEmpty = Annotated[str, Field(min_length=1, max_length=4096)]
+ResourceId = Annotated[str, Field(min_length=1, max_length=64)]
 Url = Annotated[str, Field(min_length=1, max_length=4096)]
 Caption = Annotated[str, Field(max_length=4096)]
 MAX_ITEMS = 20
@@ -156,10 +157,20 @@ class ConversationCreateBody(_Body):
 
 
 class ConversationGetOrCreateBody(_Body):
-    id: Annotated[str, Field(min_length=1, max_length=64)]
+    id: ResourceId
 
 
 class MessageCreateBody(_Body):
     payload: ChatPayload
-    conversationId: Annotated[str, Field(min_length=1, max_length=64)]
+    conversationId: ResourceId
     metadata: Metadata | None = None
+
+
+class ParticipantAddBody(_Body):
+    userId: ResourceId
+
+
+class EventCreateBody(_Body):
+    # Any JSON object: a custom event's content is the page's and the bot's business.
+    payload: dict[str, Any]
+    conversationId: ResourceId

@@ -1,7 +1,9 @@
 """Users: a Chat user is a core contact of the channel's workspace, created anonymously by the
 page that talks to us. Its id (the contact id) is also its ``userid`` identifier, so that the
 native API can address it as a recipient on the channel; ``POST /users`` answers the user's key,
-which every other route needs."""
+which every other route needs. ``DELETE /users/me`` deletes the contact: the key, which names it,
+stops working (401), and the user leaves every conversation; the messages he wrote stay, as
+the conversation's history."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from fastapi.responses import Response
 from hubbub.api.deps import WriteSession
 from hubbub.api.errors import json_response
 from hubbub.api.webchat import keys
+from hubbub.api.webchat.access import CHANNEL_TAG
 from hubbub.api.webchat.deps import Reader, WriteChannel, Writer, app_secret
 from hubbub.api.webchat.mapping import PICTURE_ATTRIBUTE, PROFILE_ATTRIBUTE, chat_user
 from hubbub.api.webchat.schemas import UserBody, UserCreateBody
@@ -24,8 +27,6 @@ from hubbub.errors import InvalidInput
 router = APIRouter(tags=["webchat"])
 
 IDENTIFIER_KEY = DEFAULT_IDENTIFIER_KEY["webchat"]
-# A tag that lets operators find a channel's webchat users (GET /v1/contacts?tag=...).
-CHANNEL_TAG = "webchat_channel"
 
 
 @router.post("/users", status_code=201)
@@ -76,6 +77,12 @@ async def get_me(user: Reader) -> Response:
 async def update_me(user: Writer, session: WriteSession, body: UserBody) -> Response:
     updated = await _update(session, user.workspace_id, user.contact, body)
     return json_response({"user": chat_user(updated)}, 200)
+
+
+@router.delete("/users/me")
+async def delete_me(user: Writer, session: WriteSession) -> Response:
+    await contact_service.delete(session, user.workspace_id, user.id)
+    return json_response({}, 200)
 
 
 async def _update(

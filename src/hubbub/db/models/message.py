@@ -1,4 +1,4 @@
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, text
 
 from hubbub.db.base import metadata
 from hubbub.db.types import Id, Json, Timestamp
@@ -36,8 +36,21 @@ message = Table(
     Index("ix_message_conversation_created", "workspace_id", "conversation_id", "created_at", "id"),
     Index("ix_message_workspace_created", "workspace_id", "created_at", "id"),
     Index("ix_message_channel_created", "workspace_id", "channel_id", "created_at", "id"),
-    Index("ix_message_batch", "workspace_id", "batch_id"),
-    Index("ix_message_provider_id", "workspace_id", "provider_message_id"),
+    # Partial: most messages have neither, and every query on these names a value.
+    Index(
+        "ix_message_batch",
+        "workspace_id",
+        "batch_id",
+        sqlite_where=text("batch_id IS NOT NULL"),
+        postgresql_where=text("batch_id IS NOT NULL"),
+    ),
+    Index(
+        "ix_message_provider_id",
+        "workspace_id",
+        "provider_message_id",
+        sqlite_where=text("provider_message_id IS NOT NULL"),
+        postgresql_where=text("provider_message_id IS NOT NULL"),
+    ),
 )
 
 interaction = Table(

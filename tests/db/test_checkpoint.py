@@ -1,0 +1,41 @@
+"""SQLite's WAL checkpoints run on the checkpointer's thread after commits, not inside them."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+from hubbub.db.checkpoint import Checkpointer
+from hubbub.db.migrate import upgrade
+from hubbub.db.uow import Database
+from tests.db.rows import insert_workspace
+
+
+async def test_commits_are_checkpointed_by_the_checkpointer(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    await upgrade(database)
+    checkpointer = database.checkpointer
+    assert checkpointer is not None
+    for _ in range(3):
+        async with database.transaction() as session:
+            await insert_workspace(session)
+        await asyncio.sleep(0.3)  # past the checkpointer's interval
+    await database.dispose()  # waits for a running checkpoint
+    assert checkpointer.checkpoints >= 2
+    # Everything the log held is in the database file: a reader without the log sees it.
+    with sqlite3.connect(path) as plain:
+        busy, log_frames, checkpointed = plain.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert busy == 0
+    assert checkpointed == log_frames
+
+
+def test_a_checkpoint_right_after_another_waits_for_the_interval(tmp_path: Path) -> None:
+    path = tmp_path / "quiet.db"
+    sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()
+    checkpointer = Checkpointer(str(path), interval_s=60.0)
+    checkpointer.after_commit()
+    checkpointer.after_commit()
+    checkpointer.close()
+    assert checkpointer.checkpoints == 1
