@@ -7,12 +7,14 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hubbub.db.models import workspace
+from hubbub.db.prepared import prepared
 from hubbub.db.uow import Database, Session
 from hubbub.kit.clock import utcnow
+from hubbub.kit.ids import new_id
 from tests.db.rows import insert_workspace
 
 
@@ -171,3 +173,46 @@ class TestSavepoints:
             after = await insert_workspace(session)
         assert await workspace_exists(database, existing)
         assert await workspace_exists(database, after)
+
+
+# A registered statement, as repositories register theirs (``hubbub.db.prepared``).
+_INSERT_WORKSPACE = prepared(insert(workspace))
+
+
+async def test_statements_commit_each_registered_statement_by_itself_on_postgresql(
+    database: Database,
+) -> None:
+    """``Database.statements``: on PostgreSQL each registered statement is its own
+    transaction, so a later error does not undo it; on SQLite the block is one transaction."""
+    workspace_id = new_id()
+    now = utcnow()
+    values = {"id": workspace_id, "name": "alone", "created_at": now, "updated_at": now}
+    counts: list[int] = []
+
+    async def insert_then_fail() -> None:
+        async with database.statements() as session:
+            counts.append((await session.conn.execute(_INSERT_WORKSPACE, values)).rowcount)
+            raise Boom
+
+    with pytest.raises(Boom):
+        await insert_then_fail()
+    assert counts == [1]  # sent at once, not deferred
+    kept = await workspace_exists(database, workspace_id)
+    assert kept == (database.caps.name == "postgresql")
+
+
+async def test_statements_returning_rows_give_them_on_both_engines(database: Database) -> None:
+    async with database.transaction() as session:
+        workspace_id = await insert_workspace(session, name="before")
+    async with database.statements() as session:
+        rows = await session.conn.execute(
+            _RENAME, {"name": "after", "b_id": workspace_id, "updated_at": utcnow()}
+        )
+        assert [tuple(row._mapping.values()) for row in rows] == [(workspace_id, "after")]
+
+
+_RENAME = prepared(
+    update(workspace)
+    .where(workspace.c.id == bindparam("b_id"))
+    .returning(workspace.c.id, workspace.c.name)
+)

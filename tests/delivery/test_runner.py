@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from hubbub.config import Settings
 from hubbub.db.uow import Database
-from hubbub.delivery import handlers
+from hubbub.delivery import handlers, queue
 from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError
 from hubbub.delivery.notify import listen_for_jobs, plain_dsn
 from hubbub.delivery.runner import Runner, run_due, worker_loop
@@ -47,7 +47,27 @@ async def refused(context: JobContext, job: ClaimedJob) -> None:
     raise PermanentJobError("the target is gone")
 
 
+async def counted_within(context: JobContext, job: ClaimedJob) -> None:
+    """Ends the job in its own transaction, which also writes what the job did."""
+    async with context.database.transaction() as session:
+        await session.conn.execute(
+            text("UPDATE job SET last_error = :note WHERE id = :id"), {"note": "ran", "id": job.id}
+        )
+        await context.complete_within(session, job)
+    ran[job.target_id] += 1
+
+
+async def completed_then_failed(context: JobContext, job: ClaimedJob) -> None:
+    """Completes the job in a transaction that then fails: the job must stay."""
+    ran[job.target_id] += 1
+    async with context.database.transaction() as session:
+        await context.complete_within(session, job)
+        raise ConnectionError("lost before the commit")
+
+
 handlers.register("test.count", count)
+handlers.register("test.counted_within", counted_within)
+handlers.register("test.completed_then_failed", completed_then_failed)
 handlers.register("test.flaky", flaky)
 handlers.register("test.refused", refused)
 
@@ -75,6 +95,35 @@ async def test_a_successful_job_runs_once_and_is_gone(
     assert ran[target] == 1
     assert await jobs_of(database, target) == []
     assert await run_due(database, fast, workspace_id=workspace.id) == 0
+
+
+async def test_a_job_completed_within_its_handlers_transaction_is_gone(
+    database: Database, workspace: WorkspaceFixture, fast: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, target = await enqueue(database, workspace.id, "test.counted_within")
+    settled_by_runner: list[str] = []
+    complete = queue.complete
+
+    async def counting_complete(database: Database, job: ClaimedJob, *, worker: str) -> bool:
+        settled_by_runner.append(job.target_id)
+        return await complete(database, job, worker=worker)
+
+    monkeypatch.setattr(queue, "complete", counting_complete)
+    assert await run_due(database, fast, workspace_id=workspace.id) == 1
+    assert ran[target] == 1
+    assert await jobs_of(database, target) == []
+    assert target not in settled_by_runner  # the handler's commit ended it
+
+
+async def test_a_completion_rolled_back_with_its_transaction_leaves_the_job(
+    database: Database, workspace: WorkspaceFixture, fast: Settings
+) -> None:
+    _, target = await enqueue(database, workspace.id, "test.completed_then_failed", max_attempts=2)
+    assert await run_due(database, fast, workspace_id=workspace.id) == 2
+    assert ran[target] == 2
+    [dead] = await jobs_of(database, target)
+    assert (dead.status, dead.attempts) == ("dead", 2)
+    assert dead.last_error == "ConnectionError: lost before the commit"
 
 
 async def test_a_failing_job_is_retried_then_dead_with_every_error(

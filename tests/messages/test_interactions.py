@@ -47,6 +47,32 @@ class TestStatus:
             "delivered",
         ]
 
+    async def test_a_known_message_saves_a_read_and_a_stale_one_is_read_again(
+        self, scene: Scene, session: Session
+    ) -> None:
+        ws = scene.workspace_id
+        message = await sent_message(scene, session)  # accepted
+        moved, changed = await message_service.update_status(
+            session, ws, message.id, status("sending"), known=message
+        )
+        assert (moved.status, changed) == ("sending", True)
+        # ``message`` still says accepted: its compare-and-set fails, and the status is read
+        # again, so the change applies to what is stored now (sending -> sent).
+        moved, changed = await message_service.update_status(
+            session, ws, message.id, status("sent"), known=message
+        )
+        assert (moved.status, changed) == ("sent", True)
+        entries, _ = await message_service.list_interactions(session, ws, message.id, order="asc")
+        assert [(e.type, e.details["previous"]) for e in entries] == [
+            ("sending", "accepted"),
+            ("sent", "sending"),
+        ]
+        # Stale and asking for what is already done: nothing changes.
+        again, changed = await message_service.update_status(
+            session, ws, message.id, status("sending"), known=message
+        )
+        assert (again.status, changed) == ("sent", False)
+
     async def test_late_and_duplicate_callbacks_are_ignored(
         self, scene: Scene, session: Session
     ) -> None:

@@ -5,11 +5,11 @@ Executing a statement through SQLAlchemy costs tens of microseconds of Python on
 SQLite needs for a small INSERT or a primary-key SELECT; on the create path that was most of
 the time spent on SQL. On PostgreSQL SQLAlchemy's asyncio layer adds its greenlet hops: about
 150 us of CPU per statement against 40 us for asyncpg alone (measured), on a path of ten
-statements. Only statements registered here take this path: writes (no RETURNING) give the
-row count, SELECTs give rows with the columns' result types applied, through the few result
-methods the repositories use (``one_or_none``, ``first``, ``all``, ``scalars``, ``_mapping``).
-Bound values go through the same SQLAlchemy bind processors, and driver errors come out as
-the same ``sqlalchemy.exc`` exceptions, as on the ordinary path.
+statements. Only statements registered here take this path: writes give the row count (or,
+with RETURNING, rows), SELECTs give rows with the columns' result types applied, through the
+few result methods the repositories use (``one_or_none``, ``first``, ``all``, ``scalars``,
+``_mapping``). Bound values go through the same SQLAlchemy bind processors, and driver errors
+come out as the same ``sqlalchemy.exc`` exceptions, as on the ordinary path.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.sql.dml import Insert, Update, UpdateBase
+from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 from sqlalchemy.sql.util import find_tables
 
 S = TypeVar("S", bound=UpdateBase | Select[Any])
@@ -39,13 +39,13 @@ _plans: dict[tuple[int, str, tuple[str, ...]], _Plan] = {}
 
 def prepared(statement: S, *, deferrable: bool = False) -> S:
     """Register a module-level INSERT/UPDATE/DELETE or SELECT for the driver fast path.
-    ``deferrable``: an INSERT of one row, or an UPDATE of one row by its key, whose caller
-    needs no answer (a deferred write reports one row), which PostgreSQL may send with the
+    ``deferrable``: an INSERT of one row, or an UPDATE or DELETE of one row by its key, whose
+    caller needs no answer (a deferred write reports one row), which PostgreSQL may send with the
     transaction's other deferred writes in one statement (``hubbub.db.deferred``)."""
-    if isinstance(statement, UpdateBase) and statement._returning:
-        raise ValueError("prepared writes return no rows")
-    if deferrable and not isinstance(statement, Insert | Update):
-        raise ValueError("only INSERTs and UPDATEs are deferrable")
+    if deferrable and isinstance(statement, UpdateBase) and statement._returning:
+        raise ValueError("a deferred write cannot return rows")
+    if deferrable and not isinstance(statement, Insert | Update | Delete):
+        raise ValueError("only INSERTs, UPDATEs and DELETEs are deferrable")
     _registered[id(statement)] = statement  # the reference keeps the id from being reused
     if deferrable:
         _deferrable.add(id(statement))
@@ -223,8 +223,8 @@ def _plan(dialect: Dialect, statement: UpdateBase | Select[Any], keys: tuple[str
     tables = frozenset(
         table.name for table in find_tables(statement, include_crud=True, check_columns=True)
     )
-    if isinstance(statement, Select):
-        selected = list(statement.selected_columns)
+    selected = _result_columns(statement)
+    if selected:
         columns = tuple(str(column.key) for column in selected)
         converters = tuple(
             column.type._cached_result_processor(dialect, None) for column in selected
@@ -239,6 +239,13 @@ def _plan(dialect: Dialect, statement: UpdateBase | Select[Any], keys: tuple[str
         tables=tables,
         plain_read=bool(tables) and isinstance(statement, Select) and not _locks(statement),
     )
+
+
+def _result_columns(statement: UpdateBase | Select[Any]) -> list[Any]:
+    """What a SELECT selects, or what a write returns (``RETURNING``)."""
+    if isinstance(statement, Select):
+        return list(statement.selected_columns)
+    return list(statement._returning)
 
 
 def _locks(statement: Select[Any]) -> bool:

@@ -181,6 +181,20 @@ class Database:
         session.run_after_commit()
 
     @contextlib.asynccontextmanager
+    async def statements(self) -> AsyncIterator[Session]:
+        """Writes that each stand alone. On PostgreSQL every statement registered in
+        ``hubbub.db.prepared`` runs as its own transaction, with no BEGIN and COMMIT round
+        trips (a claim or a settle of the job queue is one statement; three round trips
+        were two thirds of its cost); anything else opens a transaction committed at the end.
+        On SQLite this is a write transaction like any other (group commit)."""
+        if self.writer is not None:
+            async with self.transaction() as session:
+                yield session
+        else:
+            async with self._run_async(commit=True, autocommit=True) as session:
+                yield session
+
+    @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[Session]:
         """A read-only transaction; never takes the write lock. On SQLite one snapshot; on
         PostgreSQL (READ COMMITTED) each statement sees what was committed when it began."""
@@ -214,10 +228,10 @@ class Database:
                     transaction.rollback()
 
     @contextlib.asynccontextmanager
-    async def _run_async(self, *, commit: bool) -> AsyncIterator[Session]:
+    async def _run_async(self, *, commit: bool, autocommit: bool = False) -> AsyncIterator[Session]:
         assert self.async_engine is not None
         async with self.async_engine.connect() as connection, connection.begin() as transaction:
-            conn = AsyncConn(connection)
+            conn = AsyncConn(connection, autocommit=autocommit)
             yield Session(conn=conn, caps=self.caps)
             if commit:
                 await conn.commit(transaction)
@@ -230,16 +244,19 @@ class AsyncConn:
     ``hubbub.db.prepared`` run straight on asyncpg, and the deferrable ones among them wait to
     go out together (``hubbub.db.deferred``)."""
 
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, connection: AsyncConnection, *, autocommit: bool = False) -> None:
         self.connection = connection
         self._adapted: Any = None  # SQLAlchemy's adapter over the asyncpg connection
         self.deferred = WriteBehind(connection.dialect)
+        # ``Database.statements``: registered statements run at once, each as its own
+        # transaction unless one is open.
+        self.autocommit = autocommit
 
     async def execute(self, statement: Executable, parameters: Any = None) -> CursorResult[Any]:
         if not prepared.is_prepared(statement, parameters):
             await self.flush()
             return await self.connection.execute(statement, parameters)
-        if prepared.is_deferrable(statement):
+        if prepared.is_deferrable(statement) and not self.autocommit:
             if self.deferred.holds(statement):  # type: ignore[arg-type]
                 await self.flush()
             return self.deferred.defer(statement, parameters)  # type: ignore[arg-type,return-value]
@@ -250,7 +267,7 @@ class AsyncConn:
         # A read of tables with nothing written yet needs no transaction: under READ
         # COMMITTED it sees what it would see in one. Writes, and calls such as pg_notify
         # (no table), open it (see ``commit``).
-        begin = bool(self.deferred) or not plan.plain_read
+        begin = not self.autocommit and (bool(self.deferred) or not plan.plain_read)
         return await prepared.execute_async(  # type: ignore[return-value]
             self.connection.dialect, adapted, plan, values, begin=begin
         )

@@ -24,6 +24,7 @@ from datetime import timedelta
 from hubbub.channels.service import channel as channel_service
 from hubbub.connectors.base import Address, ChannelInfo, OutboundMessage, SendFailure, SendResult
 from hubbub.connectors.registry import NoConnector, connector_for, is_sandboxed
+from hubbub.conversations.schemas import Conversation
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
 from hubbub.delivery import handlers
@@ -32,6 +33,7 @@ from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError
 from hubbub.delivery.parked import apply_parked
 from hubbub.delivery.repository import DeliveryRepository
 from hubbub.delivery.sandbox_walk import ADVANCE_JOB
+from hubbub.errors import NotFound
 from hubbub.jobs.service import job as job_service
 from hubbub.kit.clock import utcnow
 from hubbub.kit.tags import public_tags
@@ -77,6 +79,7 @@ async def deliver_message(context: JobContext, job: ClaimedJob) -> None:
         raise
     async with context.database.transaction() as session:
         await _record_sent(session, context, prepared, result)
+        await context.complete_within(session, job)
 
 
 async def _prepare(session: Session, workspace_id: str, message_id: str) -> Prepared | None:
@@ -85,8 +88,13 @@ async def _prepare(session: Session, workspace_id: str, message_id: str) -> Prep
         return None  # deleted, or already settled: running a job twice is harmless
     if message.status == "scheduled":
         message = await _move(session, message, "accepted")
-    channel = await _channel(session, message)
-    failure = await _rule_failure(session, message, channel)
+    conversation, channel = await _conversation_and_channel(session, message)
+    failure = service_window_failure(
+        platform=channel.platform,
+        payload_type=message.payload.type,
+        last_inbound_at=None if conversation is None else conversation.last_inbound_at,
+        now=utcnow(),
+    )
     if failure is not None:
         await _apply(session, message, StatusUpdate(status="failed", failure=failure))
         return None
@@ -102,24 +110,24 @@ async def _prepare(session: Session, workspace_id: str, message_id: str) -> Prep
     return Prepared(message, channel, _outbound(message, channel, thread))
 
 
-async def _channel(session: Session, message: Message) -> ChannelInfo:
+async def _conversation_and_channel(
+    session: Session, message: Message
+) -> tuple[Conversation | None, ChannelInfo]:
+    """The conversation and the channel as they are now (the channel's rules are checked at
+    send time, not when the message was made), in one statement when the message goes out on
+    its conversation's channel, as nearly all do."""
+    try:
+        conversation, channel, _ = await conversation_service.get_for_message(
+            session, message.workspace_id, message.conversation_id
+        )
+    except NotFound:
+        conversation, channel = None, None
     if message.channel_id is None:
-        return no_channel(message.workspace_id)
-    found = await channel_service.get(session, message.workspace_id, message.channel_id)
-    return no_channel(message.workspace_id) if found is None else channel_info(found)
-
-
-async def _rule_failure(session: Session, message: Message, channel: ChannelInfo) -> Failure | None:
-    """The channel's sending rules, checked as they stand now (not when the message was made)."""
-    conversation = await conversation_service.get(
-        session, message.workspace_id, message.conversation_id
-    )
-    return service_window_failure(
-        platform=channel.platform,
-        payload_type=message.payload.type,
-        last_inbound_at=None if conversation is None else conversation.last_inbound_at,
-        now=utcnow(),
-    )
+        return conversation, no_channel(message.workspace_id)
+    if channel is None or channel.id != message.channel_id:
+        channel = await channel_service.get(session, message.workspace_id, message.channel_id)
+    info = no_channel(message.workspace_id) if channel is None else channel_info(channel)
+    return conversation, info
 
 
 def _outbound(message: Message, channel: ChannelInfo, thread: tuple[str, ...]) -> OutboundMessage:
@@ -203,6 +211,6 @@ async def _move(session: Session, message: Message, status: str) -> Message:
 
 async def _apply(session: Session, message: Message, update: StatusUpdate) -> Message:
     moved, _ = await message_service.update_status(
-        session, message.workspace_id, message.id, update
+        session, message.workspace_id, message.id, update, known=message
     )
     return moved

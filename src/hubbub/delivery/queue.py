@@ -34,19 +34,23 @@ async def claim(
     limit: int,
     lease_seconds: float,
     workspace_id: str | None = None,
+    reclaim: bool = True,
 ) -> list[tuple[ClaimedJob, Job]]:
-    """Lease up to ``limit`` due jobs to ``worker``. Jobs abandoned on their last attempt are
-    buried first, so they are never run more often than allowed."""
+    """Lease up to ``limit`` due jobs to ``worker``. With ``reclaim``, jobs whose worker's
+    lease ran out are taken too, and those abandoned on their last attempt are buried first,
+    so they are never run more often than allowed."""
     now = utcnow()
-    async with database.transaction() as session:
+    async with database.statements() as session:  # one statement each, on PostgreSQL
         repository = JobRepository(session)
-        await repository.bury_abandoned(now=now)
+        if reclaim:
+            await repository.bury_abandoned(now=now)
         rows = await repository.claim_due(
             now=now,
             limit=limit,
             worker=worker,
             lease_until=now + timedelta(seconds=lease_seconds),
             workspace_id=workspace_id,
+            include_expired=reclaim,
         )
     return [(_claimed(row), row) for row in rows]
 
@@ -59,12 +63,13 @@ def _claimed(row: Job) -> ClaimedJob:
         workspace_id=row.workspace_id,
         attempts=row.attempts,
         max_attempts=row.max_attempts,
+        locked_by=row.locked_by or "",
     )
 
 
 async def complete(database: Database, job: ClaimedJob, *, worker: str) -> bool:
     """Delete a job that succeeded; False when this worker no longer held it."""
-    async with database.transaction() as session:
+    async with database.statements() as session:
         return await JobRepository(session).delete_claimed(
             job.id, worker=worker, attempts=job.attempts
         )

@@ -45,6 +45,9 @@ MIN_IDLE_SECONDS = 0.05
 HTTP_TIMEOUT_SECONDS = 30.0
 # How often a worker purges parked statuses past their retention: one indexed DELETE.
 PURGE_INTERVAL_SECONDS = 600.0
+# How often a claim also takes jobs whose lease ran out (their worker died): two statements
+# that every claim paid, for an event measured in lease lengths (a minute by default).
+RECLAIM_INTERVAL_SECONDS = 1.0
 # Registered here so every process that runs jobs knows the core's kinds.
 deliver.register_handlers()
 sandbox_walk.register_handlers()
@@ -89,6 +92,8 @@ class Runner:
             settings.job_retry_base_seconds, settings.job_retry_cap_seconds
         )
         self._next_purge_at = 0.0  # time.monotonic(): the first call purges
+        self._next_reclaim_at = 0.0  # time.monotonic(): the first claim reclaims
+        self._reclaim_interval = min(RECLAIM_INTERVAL_SECONDS, settings.job_lease_seconds / 4)
 
     @classmethod
     @asynccontextmanager
@@ -101,12 +106,16 @@ class Runner:
     ) -> list[tuple[ClaimedJob, Job]]:
         if limit <= 0:
             return []
+        reclaim = time.monotonic() >= self._next_reclaim_at
+        if reclaim:
+            self._next_reclaim_at = time.monotonic() + self._reclaim_interval
         return await queue.claim(
             self.database,
             worker=self.worker,
             limit=limit,
             lease_seconds=self.settings.job_lease_seconds,
             workspace_id=workspace_id,
+            reclaim=reclaim,
         )
 
     async def purge_if_due(self) -> None:
@@ -132,7 +141,10 @@ class Runner:
             log.warning("job %s (%s) attempt %s failed: %r", job.id, job.kind, job.attempts, error)
             await self._fail(row, f"{type(error).__name__}: {error}", permanent=False)
         else:
-            await queue.complete(self.database, job, worker=self.worker)
+            if job.id not in self.context.completed:  # else its handler's last commit did
+                await queue.complete(self.database, job, worker=self.worker)
+        finally:
+            self.context.completed.discard(job.id)
 
     async def _run_handler(self, job: ClaimedJob) -> None:
         handler = handler_for(job.kind)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, tuple_, update
 from sqlalchemy.engine import RowMapping
 
 from hubbub.db.models import job
@@ -30,6 +30,50 @@ NOTIFY_CHANNEL = "hubbub_jobs"
 # One compiled INSERT reused for every job.
 _INSERT_JOB = prepared(insert(job), deferrable=True)
 _NOTIFY = prepared(select(func.pg_notify(NOTIFY_CHANNEL, "")))
+
+
+def _delete_claimed() -> Any:
+    """Delete a job only while ``worker`` still holds this attempt's lease."""
+    return delete(job).where(
+        job.c.id == bindparam("job_id"),
+        job.c.status == "running",
+        job.c.locked_by == bindparam("worker"),
+        job.c.attempts == bindparam("attempts"),
+    )
+
+
+_DELETE_CLAIMED = prepared(_delete_claimed())
+_FORGET_CLAIMED = prepared(_delete_claimed(), deferrable=True)
+
+
+def _claim(candidates: Select[tuple[str]], *, scoped: bool) -> Any:
+    """Lease the first ``b_limit`` of ``candidates`` to ``locked_by``, counting the attempt.
+    One statement per shape, registered once: it runs as a transaction of its own
+    (``Database.statements``). ``FOR UPDATE SKIP LOCKED`` lets concurrent PostgreSQL workers
+    take different rows; SQLite renders no lock clause, and has one writer anyway."""
+    if scoped:
+        candidates = candidates.where(job.c.workspace_id == bindparam("b_workspace_id"))
+    chosen = candidates.limit(bindparam("b_limit")).with_for_update(skip_locked=True)
+    return prepared(
+        update(job)
+        .where(job.c.id.in_(chosen.scalar_subquery()))
+        .values(status="running", attempts=job.c.attempts + 1)
+        .returning(*job.c)
+    )
+
+
+_NOW = bindparam("b_now", type_=job.c.run_at.type)
+# Running jobs whose lease ran out (their worker died) were due before anything pending now.
+_EXPIRED = select(job.c.id).where(job.c.status == "running", job.c.lease_until < _NOW)
+_PENDING = select(job.c.id).where(job.c.status == "pending", job.c.run_at <= _NOW)
+# By whether they are scoped to one workspace.
+_CLAIM_EXPIRED = {
+    scoped: _claim(_EXPIRED.order_by(job.c.lease_until), scoped=scoped) for scoped in (False, True)
+}
+_CLAIM_PENDING = {
+    scoped: _claim(_PENDING.order_by(job.c.priority, job.c.run_at), scoped=scoped)
+    for scoped in (False, True)
+}
 
 
 def _to_job(row: RowMapping) -> Job:
@@ -61,41 +105,31 @@ class JobRepository:
         worker: str,
         lease_until: datetime,
         workspace_id: str | None = None,
+        include_expired: bool = True,
     ) -> list[Job]:
         """Lease up to ``limit`` due jobs to ``worker``, counting the attempt: first those whose
         lease expired (their worker died; they were due before anything pending now), then
         pending ones by ``(priority, run_at)``. Two statements rather than one with an ``OR``,
         so each is served by ``ix_job_claim`` (status, priority, run_at) in index order and
         stops at its limit instead of sorting every due row."""
-        lease = {"locked_by": worker, "lease_until": lease_until, "updated_at": now}
-        expired = select(job.c.id).where(job.c.status == "running", job.c.lease_until < now)
-        rows = await self._lease(expired.order_by(job.c.lease_until), limit, workspace_id, lease)
+        parameters: dict[str, Any] = {
+            "b_now": now,
+            "locked_by": worker,
+            "lease_until": lease_until,
+            "updated_at": now,
+        }
+        scoped = workspace_id is not None
+        if scoped:
+            parameters["b_workspace_id"] = workspace_id
+        rows: list[Job] = []
+        if include_expired:
+            rows = await self._lease(_CLAIM_EXPIRED[scoped], limit, parameters)
         if len(rows) < limit:
-            pending = select(job.c.id).where(job.c.status == "pending", job.c.run_at <= now)
-            ordered = pending.order_by(job.c.priority, job.c.run_at)
-            rows += await self._lease(ordered, limit - len(rows), workspace_id, lease)
+            rows += await self._lease(_CLAIM_PENDING[scoped], limit - len(rows), parameters)
         return rows
 
-    async def _lease(
-        self,
-        candidates: Select[tuple[str]],
-        limit: int,
-        workspace_id: str | None,
-        lease: dict[str, Any],
-    ) -> list[Job]:
-        """Lease the first ``limit`` of ``candidates`` (``lease``: the holder's columns)."""
-        candidates = candidates.limit(limit)
-        if workspace_id is not None:
-            candidates = candidates.where(job.c.workspace_id == workspace_id)
-        if self.session.caps.supports_skip_locked:
-            candidates = candidates.with_for_update(skip_locked=True)
-        statement = (
-            update(job)
-            .where(job.c.id.in_(candidates.scalar_subquery()))
-            .values(status="running", attempts=job.c.attempts + 1, **lease)
-            .returning(*job.c)
-        )
-        rows = await self.session.conn.execute(statement)
+    async def _lease(self, statement: Any, limit: int, parameters: dict[str, Any]) -> list[Job]:
+        rows = await self.session.conn.execute(statement, {**parameters, "b_limit": limit})
         claimed = (_to_job(row._mapping) for row in rows)
         return sorted(claimed, key=lambda found: (found.priority, found.run_at))
 
@@ -121,10 +155,15 @@ class JobRepository:
         return int(result.rowcount)
 
     async def delete_claimed(self, job_id: str, *, worker: str, attempts: int) -> bool:
-        result = await self.session.conn.execute(
-            delete(job).where(*self._claimed(job_id, worker, attempts))
-        )
+        parameters = {"job_id": job_id, "worker": worker, "attempts": attempts}
+        result = await self.session.conn.execute(_DELETE_CLAIMED, parameters)
         return bool(result.rowcount)
+
+    async def forget_claimed(self, job_id: str, *, worker: str, attempts: int) -> None:
+        """``delete_claimed`` for a caller that needs no answer: on PostgreSQL it goes out
+        with the transaction's other deferred writes."""
+        parameters = {"job_id": job_id, "worker": worker, "attempts": attempts}
+        await self.session.conn.execute(_FORGET_CLAIMED, parameters)
 
     async def settle_claimed(
         self, job_id: str, *, worker: str, attempts: int, values: dict[str, Any]

@@ -23,14 +23,25 @@ from hubbub.messages.status import STATUSES, failure_stage, transition
 
 
 async def update_status(
-    session: Session, workspace_id: str, message_id: str, data: StatusUpdate
+    session: Session,
+    workspace_id: str,
+    message_id: str,
+    data: StatusUpdate,
+    *,
+    known: Message | None = None,
 ) -> tuple[Message, bool]:
+    """Move the message to ``data.status`` if its machine allows. ``known``: the message as
+    the caller read it in this transaction, which saves reading it again; the change is a
+    compare-and-set on the status, so a stale ``known`` only costs a re-read."""
     if data.failure is not None and data.status != "failed":
         raise UnprocessableEntity("failure goes only with status 'failed'", field="failure")
     repository = MessageRepository(session)
     # Each lost compare-and-set means the status moved up; it can do so only so many times.
     for _ in range(len(STATUSES)):
-        current = await _get_or_raise(repository, workspace_id, message_id)
+        if known is not None and known.id == message_id and known.workspace_id == workspace_id:
+            current, known = known, None
+        else:
+            current = await _get_or_raise(repository, workspace_id, message_id)
         if not transition(current.status, data.status):
             return current, False
         now = utcnow()

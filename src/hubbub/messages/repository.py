@@ -82,9 +82,13 @@ _UPDATE_IF_STATUS = prepared(
         message.c.status == bindparam("b_expected"),
     )
 )
-_INSERT_INTERACTION = insert(interaction)
-_GET_MESSAGE = select(message).where(
-    message.c.workspace_id == bindparam("workspace_id"), message.c.id == bindparam("message_id")
+# Each status change records one; it goes out with the change's event (``hubbub.db.deferred``).
+_INSERT_INTERACTION = prepared(insert(interaction), deferrable=True)
+_GET_MESSAGE = prepared(
+    select(message).where(
+        message.c.workspace_id == bindparam("workspace_id"),
+        message.c.id == bindparam("message_id"),
+    )
 )
 
 

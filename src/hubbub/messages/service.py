@@ -206,11 +206,20 @@ class MessageService:
         )
 
     async def update_status(
-        self, session: Session, workspace_id: str, message_id: str, data: StatusUpdate
+        self,
+        session: Session,
+        workspace_id: str,
+        message_id: str,
+        data: StatusUpdate,
+        *,
+        known: Message | None = None,
     ) -> tuple[Message, bool]:
         """Move the message through the status machine; a duplicate, backward or late change
-        is ignored and answers ``changed=False``."""
-        return await interactions.update_status(session, workspace_id, message_id, data)
+        is ignored and answers ``changed=False``. ``known``: the message as read in this
+        transaction (see ``interactions.update_status``)."""
+        return await interactions.update_status(
+            session, workspace_id, message_id, data, known=known
+        )
 
     async def record_interaction(
         self, session: Session, workspace_id: str, message_id: str, data: InteractionCreate

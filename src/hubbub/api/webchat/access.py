@@ -66,9 +66,7 @@ async def users_message(session: Session, user: WebchatUser, message_id: str) ->
     found = await message_service.get(session, user.workspace_id, message_id)
     if found is None or not is_visible(found):
         raise NotFound("message", message_id)
-    conversation = await conversation_service.get(session, user.workspace_id, found.conversation_id)
-    if conversation is None or not await takes_part(session, user, conversation):
-        raise NotFound("message", message_id)
+    await _in_users_conversation(session, user, found.conversation_id, "message", message_id)
     return found
 
 
@@ -76,10 +74,17 @@ async def users_event(session: Session, user: WebchatUser, event_id: str) -> Bot
     found = await bot_event_service.get_or_raise(session, user.workspace_id, event_id)
     if found.type != CUSTOM_EVENT_TYPE or found.conversation_id is None:
         raise NotFound("event", event_id)
-    conversation = await conversation_service.get(session, user.workspace_id, found.conversation_id)
-    if conversation is None or not await takes_part(session, user, conversation):
-        raise NotFound("event", event_id)
+    await _in_users_conversation(session, user, found.conversation_id, "event", event_id)
     return found
+
+
+async def _in_users_conversation(
+    session: Session, user: WebchatUser, conversation_id: str, resource: str, resource_id: str
+) -> None:
+    """Answer 404 for ``resource`` unless it lies in a conversation the user takes part in."""
+    conversation = await conversation_service.get(session, user.workspace_id, conversation_id)
+    if conversation is None or not await takes_part(session, user, conversation):
+        raise NotFound(resource, resource_id)
 
 
 async def channel_user(session: Session, channel: Channel, user_id: str) -> Contact:
