@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 from hubbub.db.checkpoint import Checkpointer
@@ -31,11 +32,16 @@ async def test_commits_are_checkpointed_by_the_checkpointer(tmp_path: Path) -> N
     assert checkpointed == log_frames
 
 
-def test_a_checkpoint_right_after_another_waits_for_the_interval(tmp_path: Path) -> None:
-    path = tmp_path / "quiet.db"
+def test_a_burst_of_commits_gets_one_checkpoint_now_and_one_after_its_last_commit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "burst.db"
     sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()
-    checkpointer = Checkpointer(str(path), interval_s=60.0)
-    checkpointer.after_commit()
-    checkpointer.after_commit()
+    checkpointer = Checkpointer(str(path), interval_s=0.2)
+    for _ in range(5):
+        checkpointer.after_commit()
+    time.sleep(0.6)  # past the interval: the trailing checkpoint has run
+    assert checkpointer.checkpoints == 2
+    checkpointer.after_commit()  # a commit long after: checkpointed as well
     checkpointer.close()
-    assert checkpointer.checkpoints == 1
+    assert checkpointer.checkpoints == 3

@@ -34,7 +34,17 @@ async def read_session(request: Request) -> AsyncIterator[Session]:
         yield session
 
 
-DatabaseDep = Annotated[Database, Depends(get_database)]
-Cursors = Annotated[CursorCodec, Depends(get_cursor_codec)]
+# FastAPI runs a plain ``def`` dependency on a worker thread, a thread hop per request for
+# what is an attribute read: the dependencies are coroutines.
+async def _database(request: Request) -> Database:
+    return get_database(request)
+
+
+async def _cursor_codec(request: Request) -> CursorCodec:
+    return get_cursor_codec(request)
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]
+Cursors = Annotated[CursorCodec, Depends(_cursor_codec)]
 WriteSession = Annotated[Session, Depends(write_session, scope="function")]
 ReadSession = Annotated[Session, Depends(read_session, scope="function")]

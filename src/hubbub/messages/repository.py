@@ -102,7 +102,7 @@ def message_row(value: Message) -> dict[str, Any]:
     return row
 
 
-def _to_message(row: RowMapping) -> Message:
+def _to_message(row: RowMapping | dict[str, Any]) -> Message:
     values = dict(row)
     values["author"] = {"type": values.pop("author_type"), "id": values.pop("author_id")}
     return Message.model_validate(values)
@@ -209,8 +209,11 @@ class MessageRepository:
             statement = statement.offset(offset)
         if _selectivity_varies(query) and (custom := self.session.caps.custom_plan()) is not None:
             await self.session.conn.execute(custom)
-        rows = await self.session.conn.execute(statement)
-        return [_to_message(row._mapping) for row in rows]
+        result = await self.session.conn.execute(statement)
+        # By position against the keys read once: a row's mapping view costs a lookup through
+        # SQLAlchemy's row machinery per column, most of the time a page of 500 took to build.
+        keys = list(result.keys())
+        return [_to_message(dict(zip(keys, row, strict=True))) for row in result.all()]
 
     async def _is_rare(self, fulltext: str) -> bool:
         probe = self.session.caps.fulltext_probe(fulltext)

@@ -147,3 +147,16 @@ async def test_a_body_of_undeclared_length_is_created_through_the_full_stack(
     assert response.status_code == 201
     assert response.json()["text"] == "chunked"
     assert fallback.calls == 1
+
+
+async def test_the_created_message_reads_back_the_same(
+    client: httpx.AsyncClient, workspace: WorkspaceFixture, scene: Scene
+) -> None:
+    """The create renders its message straight to JSON; a read renders it through FastAPI.
+    Both must give the same text for unicode, escapes and tags."""
+    body = {**body_for(scene, 'héllo 👋 "quoted" \\ back\nslash'), "tags": {"ünï": "cødé"}}
+    created = await client.post(PATH, json=body, headers=workspace.headers)
+    assert created.status_code == 201
+    fetched = await client.get(f"{PATH}/{created.json()['id']}", headers=workspace.headers)
+    assert orjson.loads(created.content) == orjson.loads(fetched.content)
+    assert created.json()["text"] == 'héllo 👋 "quoted" \\ back\nslash'

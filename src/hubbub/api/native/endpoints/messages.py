@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-import orjson
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from hubbub.api.errors import json_response
 from hubbub.api.native.deps import Cursors, Reader, ReadSession, Writer, WriteSession
 from hubbub.db.uow import Session
 from hubbub.idempotency.service import StoredResponse, fingerprint
@@ -76,7 +74,8 @@ async def respond_to_create(
 ) -> Response:
     if idempotency_key is None:
         created = await message_service.create(session, actor.workspace_id, data)
-        return json_response(created.model_dump(mode="json"), 201)
+        # Straight to JSON in pydantic's core: no dict of the message in between.
+        return Response(created.model_dump_json(), status_code=201, media_type="application/json")
     request_fingerprint = fingerprint(request.method, request.url.path, await request.body())
     stored = await idempotency_service.begin(
         session, actor.workspace_id, key=idempotency_key, request_fingerprint=request_fingerprint
@@ -89,7 +88,7 @@ async def respond_to_create(
             headers={"Idempotent-Replayed": "true"},
         )
     created = await message_service.create(session, actor.workspace_id, data)
-    body = orjson.dumps(created.model_dump(mode="json")).decode()
+    body = created.model_dump_json()
     await idempotency_service.complete(
         session, actor.workspace_id, key=idempotency_key, response=StoredResponse(201, body)
     )
