@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 import pytest_asyncio
 
@@ -29,55 +28,11 @@ from hubbub.connectors.registry import connector_for, is_sandboxed
 from hubbub.connectors.webchat import WebchatConnector
 from hubbub.db.uow import Database
 from hubbub.kit.ids import new_id
+from tests.api.webchat.signals import SignalReader
 from tests.conftest import WorkspaceFixture
 from tests.realtime.server import serving
 
 STREAM = {"Accept": "text/event-stream"}
-
-
-@dataclass(frozen=True)
-class Signal:
-    id: int
-    type: str
-    data: dict[str, Any]
-
-
-class SignalReader:
-    """Reads Chat signals (``id:`` + ``data: {type, data}``, no ``event:``) off an open stream,
-    skipping keep-alive pings."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        assert response.status_code == 200, response.status_code
-        assert response.headers["content-type"].startswith("text/event-stream")
-        self.lines = response.aiter_lines()
-
-    async def connected(self) -> None:
-        async def find() -> None:
-            async for line in self.lines:
-                if line.startswith(": connected"):
-                    return
-
-        await asyncio.wait_for(find(), 10)
-
-    async def next(self, within: float = 10.0) -> Signal:
-        return await asyncio.wait_for(self._next(), within)
-
-    async def _next(self) -> Signal:
-        fields: dict[str, str] = {}
-        async for line in self.lines:
-            if line.startswith(":"):
-                continue
-            if line:
-                name, _, value = line.partition(":")
-                assert name != "event", "Chat clients listen to unnamed messages only"
-                fields[name] = value.removeprefix(" ")
-                continue
-            signal = orjson.loads(fields.pop("data", "null"))
-            if signal is None or signal["type"] == "ping":
-                fields.clear()
-                continue
-            return Signal(int(fields["id"]), signal["type"], signal["data"])
-        raise AssertionError("the stream ended")
 
 
 @dataclass

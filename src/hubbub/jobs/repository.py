@@ -32,14 +32,23 @@ _INSERT_JOB = prepared(insert(job), deferrable=True)
 _NOTIFY = prepared(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
 
+# A job this worker still holds for this attempt: settling one it lost (its lease ran out and
+# another worker claimed it) must change nothing.
+# (``b_`` names: an UPDATE takes parameters named like a column as values to SET.)
+_HELD = (
+    job.c.id == bindparam("b_job_id"),
+    job.c.status == "running",
+    job.c.locked_by == bindparam("b_worker"),
+    job.c.attempts == bindparam("b_attempts"),
+)
+
+
+def _held(job_id: str, worker: str, attempts: int) -> dict[str, Any]:
+    return {"b_job_id": job_id, "b_worker": worker, "b_attempts": attempts}
+
+
 def _delete_claimed() -> Any:
-    """Delete a job only while ``worker`` still holds this attempt's lease."""
-    return delete(job).where(
-        job.c.id == bindparam("job_id"),
-        job.c.status == "running",
-        job.c.locked_by == bindparam("worker"),
-        job.c.attempts == bindparam("attempts"),
-    )
+    return delete(job).where(*_HELD)
 
 
 _DELETE_CLAIMED = prepared(_delete_claimed())
@@ -155,32 +164,23 @@ class JobRepository:
         return int(result.rowcount)
 
     async def delete_claimed(self, job_id: str, *, worker: str, attempts: int) -> bool:
-        parameters = {"job_id": job_id, "worker": worker, "attempts": attempts}
-        result = await self.session.conn.execute(_DELETE_CLAIMED, parameters)
+        held = _held(job_id, worker, attempts)
+        result = await self.session.conn.execute(_DELETE_CLAIMED, held)
         return bool(result.rowcount)
 
     async def forget_claimed(self, job_id: str, *, worker: str, attempts: int) -> None:
         """``delete_claimed`` for a caller that needs no answer: on PostgreSQL it goes out
         with the transaction's other deferred writes."""
-        parameters = {"job_id": job_id, "worker": worker, "attempts": attempts}
-        await self.session.conn.execute(_FORGET_CLAIMED, parameters)
+        held = _held(job_id, worker, attempts)
+        await self.session.conn.execute(_FORGET_CLAIMED, held)
 
     async def settle_claimed(
         self, job_id: str, *, worker: str, attempts: int, values: dict[str, Any]
     ) -> bool:
         """Write ``values`` (a retry or a death) on a job this worker still holds."""
-        result = await self.session.conn.execute(
-            update(job).where(*self._claimed(job_id, worker, attempts)).values(**values)
-        )
+        held = _held(job_id, worker, attempts)
+        result = await self.session.conn.execute(update(job).where(*_HELD).values(**values), held)
         return bool(result.rowcount)
-
-    def _claimed(self, job_id: str, worker: str, attempts: int) -> list[Any]:
-        return [
-            job.c.id == job_id,
-            job.c.status == "running",
-            job.c.locked_by == worker,
-            job.c.attempts == attempts,
-        ]
 
     async def next_run_at(self) -> datetime | None:
         """When the earliest pending job is due (None: nothing pending)."""

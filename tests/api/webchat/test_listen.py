@@ -8,12 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
@@ -23,6 +21,7 @@ from hubbub.config import Settings
 from hubbub.db.uow import Database
 from hubbub.realtime.hub import Hub, hub_for
 from tests.api.webchat.conftest import Visitor, custom_bot_event, make_channel
+from tests.api.webchat.signals import SignalReader
 from tests.conftest import WorkspaceFixture
 from tests.realtime.server import serving
 
@@ -186,55 +185,6 @@ async def http(database: Database, tmp_path: Path) -> AsyncIterator[httpx.AsyncC
 @pytest_asyncio.fixture
 async def channel(http: httpx.AsyncClient, workspace: WorkspaceFixture) -> str:
     return await make_channel(http, workspace)
-
-
-@dataclass(frozen=True)
-class Signal:
-    id: int
-    type: str
-    data: dict[str, Any]
-
-
-class SignalReader:
-    """Chat signals (``id:`` + ``data: {type, data}``) off an open stream, pings skipped."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        assert response.status_code == 200, response.text
-        assert response.headers["content-type"].startswith("text/event-stream")
-        self.lines = response.aiter_lines()
-
-    async def connected(self) -> None:
-        async def find() -> None:
-            async for line in self.lines:
-                if line.startswith(": connected"):
-                    return
-
-        await asyncio.wait_for(find(), 10)
-
-    async def next(self, within: float = 10.0) -> Signal:
-        signal = await asyncio.wait_for(self._next(), within)
-        assert signal is not None, "the stream ended"
-        return signal
-
-    async def ended(self, within: float = 10.0) -> None:
-        signal = await asyncio.wait_for(self._next(), within)
-        assert signal is None, f"a signal instead of the end: {signal}"
-
-    async def _next(self) -> Signal | None:
-        fields: dict[str, str] = {}
-        async for line in self.lines:
-            if line.startswith(":"):
-                continue
-            if line:
-                name, _, value = line.partition(":")
-                fields[name] = value.removeprefix(" ")
-                continue
-            signal = orjson.loads(fields.pop("data", "null"))
-            if signal is None or signal["type"] == "ping":
-                fields.clear()
-                continue
-            return Signal(int(fields["id"]), signal["type"], signal["data"])
-        return None
 
 
 @contextlib.asynccontextmanager
