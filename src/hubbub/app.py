@@ -43,7 +43,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = database or Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        db = database or Database(
+            settings.resolved_database_url,
+            pool_size=settings.db_pool_size,
+            pool_timeout=settings.db_pool_timeout_seconds,
+        )
         if owns_database:
             await upgrade(db)
         app.state.database = db

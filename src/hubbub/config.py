@@ -23,7 +23,10 @@ class Settings(BaseSettings):
     # so every process sharing a data dir (serve, CLI, workers) signs alike.
     secret: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # PostgreSQL: connections each process keeps at most, and how long a request waits for
+    # one when all are busy before it is answered 503 (SQLite's writers share one connection).
     db_pool_size: int = Field(default=20, ge=1)
+    db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     run_worker: bool = True
     # FastAPI's OpenTelemetry spans and metrics, for a process run under an OpenTelemetry
     # setup (off by default: without a configured provider they only cost time).

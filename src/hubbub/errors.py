@@ -10,7 +10,8 @@ renders them in its own vendor's shape.
     ├── Conflict (409)
     │   └── IdempotencyConflict (409)
     ├── PayloadTooLarge (413)
-    └── UnprocessableEntity (422)   a request that is well formed but breaks a business rule
+    ├── UnprocessableEntity (422)   a request that is well formed but breaks a business rule
+    └── Unavailable (503)           the server is too busy right now; the request may be retried
 """
 
 from __future__ import annotations
@@ -95,3 +96,8 @@ class UnprocessableEntity(HubbubError):
             merged.setdefault("field", field)
         super().__init__(message, details=merged)
         self.field = field
+
+
+class Unavailable(HubbubError):
+    status_code = 503
+    code = "unavailable"

@@ -328,3 +328,34 @@ async def test_no_bad_input_yields_a_500(
                     await check(route.method, url, content=json.dumps({field: value}))
     assert failures == []
     assert sent > 1000  # the routes were really all exercised
+
+
+class TestOverload:
+    """PostgreSQL's pool has a fixed size (``hubbub.db.engine.create_async``): a request that
+    finds every connection busy for the pool's whole timeout is told to come back, not a 500.
+    (SQLite's connections are the process's own and are never waited for.)"""
+
+    @pytest_asyncio.fixture
+    async def one_connection(self, database: Database) -> AsyncIterator[Database]:
+        if database.caps.name != "postgresql":
+            pytest.skip("only PostgreSQL's pool is waited for")
+        small = Database(database.url, pool_size=1, pool_timeout=0.2)
+        yield small
+        await small.dispose()
+
+    async def test_a_request_finding_no_free_connection_is_a_503_to_retry(
+        self, settings: Settings, one_connection: Database, workspace: WorkspaceFixture
+    ) -> None:
+        app = create_app(settings, database=one_connection)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hubbub.test") as client:
+            async with one_connection.read():  # the pool's only connection, held
+                busy = await client.get("/v1/channels", headers=workspace.headers)
+                create = await client.post(
+                    "/v1/messages", json={"conversation_id": "x"}, headers=workspace.headers
+                )
+            free = await client.get("/v1/channels", headers=workspace.headers)
+        for response in (busy, create):
+            error_of(response, 503, "unavailable")
+            assert response.headers["retry-after"] == "1"
+        assert free.status_code == 200, free.text

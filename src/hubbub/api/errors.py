@@ -12,6 +12,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hubbub.db.errors import STATEMENT_ERRORS, is_unstorable_value, is_vanished_reference
@@ -23,12 +24,14 @@ from hubbub.errors import (
     NotFound,
     PayloadTooLarge,
     Unauthenticated,
+    Unavailable,
     UnprocessableEntity,
 )
 
 log = logging.getLogger(__name__)
 
 Renderer = Callable[[Request, HubbubError], Response]
+RETRY_AFTER_SECONDS = 1
 
 
 class MethodNotAllowed(HubbubError):
@@ -150,7 +153,16 @@ def install_error_handlers(app: FastAPI) -> None:
             )
         return await on_unexpected(request, exc)
 
+    async def on_pool_timeout(request: Request, exc: Exception) -> Response:
+        # Every database connection stayed busy for the pool's whole timeout: an overload,
+        # not a fault; the client may try again shortly.
+        log.warning("no database connection free for %s %s", request.method, request.url.path)
+        response = render(request, Unavailable("the server is busy; retry shortly"))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
     app.add_exception_handler(HubbubError, on_domain_error)
+    app.add_exception_handler(PoolTimeout, on_pool_timeout)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
     for error_type in STATEMENT_ERRORS:

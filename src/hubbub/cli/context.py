@@ -34,8 +34,14 @@ def settings_from_env(database_url: str | None = None) -> Settings:
 
 
 @asynccontextmanager
-async def open_database(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings.resolved_database_url, pool_size=2)
+async def open_database(settings: Settings, *, pool_size: int = 2) -> AsyncIterator[Database]:
+    """A one-off command needs a connection or two; a long-running one (``worker``) asks for
+    the configured pool."""
+    database = Database(
+        settings.resolved_database_url,
+        pool_size=pool_size,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     try:
         await upgrade(database)
         yield database

@@ -50,12 +50,12 @@ def worker(
 
 
 async def _run_once(settings: Settings) -> int:
-    async with open_database(settings) as database:
+    async with open_database(settings, pool_size=settings.db_pool_size) as database:
         return await run_due(database, settings)
 
 
 async def _serve(settings: Settings) -> None:
-    async with open_database(settings) as database:
+    async with open_database(settings, pool_size=settings.db_pool_size) as database:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

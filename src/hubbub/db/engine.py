@@ -215,7 +215,17 @@ def create_sync(url: str, *, pool_size: int = 20) -> Engine:
     return engine
 
 
-def create_async(url: str, *, pool_size: int = 20) -> AsyncEngine:
+def create_async(url: str, *, pool_size: int = 20, pool_timeout: float = 10.0) -> AsyncEngine:
+    """PostgreSQL through asyncpg. The pool has a fixed size and no overflow: it opens
+    connections as they are first needed and keeps them, and a request beyond the size waits
+    for one (at most ``pool_timeout`` seconds, then ``sqlalchemy.exc.TimeoutError``, which the
+    API answers with a 503). An overflow connection is closed when it is given back while the
+    pool already keeps ``pool_size``, so a load between the size and the size plus the overflow
+    opened and closed a connection every few requests (a connect costs a millisecond of CPU on
+    each side): at 32 concurrent creates on a pool of 20 plus 20, 860-940/s against
+    1,620-1,680/s with no connection churned (measured, one process). Nothing takes a second
+    connection while it holds one, so waiting cannot deadlock (the suite was run with every
+    nested checkout logged: none outside two tests that race transactions on purpose)."""
     from sqlalchemy.ext.asyncio import create_async_engine  # only PostgreSQL needs it
 
     return create_async_engine(
@@ -223,7 +233,8 @@ def create_async(url: str, *, pool_size: int = 20) -> AsyncEngine:
         json_serializer=_json_dumps,
         json_deserializer=orjson.loads,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
+        pool_timeout=pool_timeout,
         pool_reset_on_return=None,
     )
 

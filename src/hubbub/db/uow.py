@@ -132,7 +132,7 @@ class Session:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20, pool_timeout: float = 10.0) -> None:
         self.url = url
         self.caps = capabilities_for(url)
         self.sync_engine: Engine | None = None
@@ -140,7 +140,7 @@ class Database:
         if self.caps.name == "sqlite":
             self.sync_engine = create_sync(url, pool_size=pool_size)
         else:
-            self.async_engine = create_async(url, pool_size=pool_size)
+            self.async_engine = create_async(url, pool_size=pool_size, pool_timeout=pool_timeout)
         self.checkpointer: Checkpointer | None = None
         self.writer: GroupCommitWriter | None = None
         if self.sync_engine is not None:

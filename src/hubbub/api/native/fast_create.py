@@ -42,7 +42,11 @@ class FastCreate:
             await self.fallback(scope, receive, send)
             return
         body = await request.body()
-        actor = await self._writer(request)
+        try:
+            actor = await self._writer(request)
+        except Exception as error:  # the key could not be looked up (a busy database: 503)
+            await (await self.app.render_error(request, error))(scope, receive, send)
+            return
         data = _parse(request, body) if actor is not None else None
         if actor is None or data is None:
             await self.fallback(scope, _replay(body), send)
