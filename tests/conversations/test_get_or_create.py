@@ -212,25 +212,6 @@ class TestForContacts:
         ids = await conversation_service.contact_participant_ids(session, workspace.id, first.id)
         assert sorted(ids) == sorted([ada, bob])
 
-    async def test_a_removed_participant_is_added_back(
-        self, workspace: WorkspaceFixture, session: Session
-    ) -> None:
-        channel_id = await insert_channel(session, workspace.id)
-        ada = await insert_contact(session, workspace.id)
-        first = await conversation_service.get_or_create_for_contacts(
-            session, workspace.id, channel_id=channel_id, contact_ids=[ada]
-        )
-        await conversation_service.remove_participant(
-            session, workspace.id, first.id, contact_id=ada
-        )
-        again = await conversation_service.get_or_create_for_contacts(
-            session, workspace.id, channel_id=channel_id, contact_ids=[ada]
-        )
-        assert again.id == first.id
-        assert await conversation_service.contact_participant_ids(
-            session, workspace.id, first.id
-        ) == [ada]
-
     async def test_finds_a_conversation_created_with_these_participants(
         self, workspace: WorkspaceFixture, session: Session
     ) -> None:

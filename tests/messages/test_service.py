@@ -265,6 +265,32 @@ class TestUpdateAndDelete:
         with pytest.raises(NotFound):
             await message_service.delete(session, ws, message.id)
 
+    async def test_the_delete_event_tells_what_the_gone_row_can_no_longer(
+        self, scene: Scene, session: Session
+    ) -> None:
+        ws = scene.workspace_id
+        message = await send(
+            session,
+            ws,
+            conversation_id=scene.conversation.id,
+            direction="incoming",
+            author={"type": "contact", "id": scene.contact.id},
+        )
+        await message_service.delete(session, ws, message.id)
+        page = await event_service.list(session, ws, limit=500)
+        [deleted] = [e for e in page.events if e.type == "message.deleted"]
+        assert (deleted.message_id, deleted.conversation_id) == (
+            message.id,
+            message.conversation_id,
+        )
+        assert deleted.data == {
+            "message_id": message.id,
+            "conversation_id": message.conversation_id,
+            "author": {"type": "contact", "id": scene.contact.id},
+            "direction": "incoming",
+            "status": "delivered",
+        }
+
     async def test_another_workspace_sees_nothing(
         self, other_workspace: WorkspaceFixture, scene: Scene, session: Session
     ) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy import (
     update,
 )
 
-from hubbub.conversations.schemas import Conversation, ConversationQuery, Participant
+from hubbub.conversations.schemas import Conversation, ConversationQuery
 from hubbub.db.engine import Capabilities
 from hubbub.db.models import channel, contact, conversation, conversation_participant
 from hubbub.db.prepared import prepared
@@ -294,76 +294,6 @@ class ConversationRepository:
         return caps.json_has_pair(conversation.c.tags, key, value)
 
 
-class ParticipantRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    async def add(
-        self,
-        workspace_id: str,
-        conversation_id: str,
-        contact_ids: Iterable[str],
-        *,
-        role: str,
-        at: datetime,
-    ) -> int:
-        """Add the contacts that are not participants yet; returns how many were added."""
-        rows = [
-            {
-                "conversation_id": conversation_id,
-                "contact_id": contact_id,
-                "workspace_id": workspace_id,
-                "role": role,
-                "created_at": at,
-            }
-            for contact_id in dict.fromkeys(contact_ids)
-        ]
-        if not rows:
-            return 0
-        statement = self.session.caps.insert(participant).values(rows).on_conflict_do_nothing()
-        result = await self.session.conn.execute(statement)
-        return int(result.rowcount)
-
-    async def get(self, conversation_id: str, contact_id: str) -> Participant | None:
-        row = (
-            await self.session.conn.execute(
-                select(participant).where(
-                    participant.c.conversation_id == conversation_id,
-                    participant.c.contact_id == contact_id,
-                )
-            )
-        ).one_or_none()
-        return None if row is None else Participant.model_validate(row._mapping)
-
-    async def list(self, workspace_id: str, conversation_id: str) -> list[Participant]:
-        rows = await self.session.conn.execute(
-            select(participant)
-            .where(
-                participant.c.conversation_id == conversation_id,
-                participant.c.workspace_id == workspace_id,
-            )
-            .order_by(participant.c.created_at, participant.c.contact_id)
-        )
-        return [Participant.model_validate(row._mapping) for row in rows]
-
-    async def contact_ids(self, workspace_id: str, conversation_id: str) -> builtins.list[str]:
-        rows = await self.session.conn.execute(
-            _CONTACT_PARTICIPANT_IDS,
-            {"conversation_id": conversation_id, "workspace_id": workspace_id},
-        )
-        return list(rows.scalars())
-
-    async def delete(self, workspace_id: str, conversation_id: str, contact_id: str) -> bool:
-        result = await self.session.conn.execute(
-            delete(participant).where(
-                participant.c.conversation_id == conversation_id,
-                participant.c.contact_id == contact_id,
-                participant.c.workspace_id == workspace_id,
-            )
-        )
-        return bool(result.rowcount)
-
-
 def _same_channel(channel_id: str | None) -> ColumnElement[bool]:
     if channel_id is None:
         return conversation.c.channel_id.is_(None)
@@ -447,13 +377,4 @@ _COUNT_INBOUND = prepared(
     .where(_BY_ID)
     .values(**_COUNTED, last_inbound_at=_latest(conversation.c.last_inbound_at, _AT)),
     deferrable=True,
-)
-_CONTACT_PARTICIPANT_IDS = prepared(
-    select(participant.c.contact_id)
-    .where(
-        participant.c.conversation_id == bindparam("conversation_id"),
-        participant.c.workspace_id == bindparam("workspace_id"),
-        participant.c.role == "contact",
-    )
-    .order_by(participant.c.created_at, participant.c.contact_id)
 )

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, Field, field_serializer
 
@@ -9,6 +9,9 @@ from hubbub.kit.tags import public_tags
 
 ConversationStatus = Literal["open", "snoozed", "closed"]
 ParticipantRole = Literal["contact", "agent", "bot"]
+# The events of a participant change (see ``hubbub.conversations.participants``).
+PARTICIPANT_ADDED: Final = "conversation.participant_added"
+PARTICIPANT_REMOVED: Final = "conversation.participant_removed"
 
 
 class Conversation(BaseModel):

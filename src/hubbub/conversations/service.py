@@ -9,7 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from hubbub.channels.schemas import Channel
-from hubbub.conversations.repository import ConversationRepository, ParticipantRepository
+from hubbub.contacts.service import contact as contact_service
+from hubbub.conversations import participants
+from hubbub.conversations.participant_repository import ParticipantRepository
+from hubbub.conversations.repository import ConversationRepository
 from hubbub.conversations.schemas import (
     Conversation,
     ConversationCreate,
@@ -93,7 +96,8 @@ class ConversationService:
         self, session: Session, workspace_id: str, *, channel_id: str, contact_ids: list[str]
     ) -> Conversation:
         """The conversation of ``channel_id`` with exactly these contacts, created if needed;
-        the contacts are (again) made its participants."""
+        the contacts are (again) made its participants (those who had left rejoin, which
+        records their ``conversation.participant_added``)."""
         wanted = sorted(set(contact_ids))
         if not wanted:
             raise InvalidInput("a conversation needs at least one contact", field="contact_ids")
@@ -106,9 +110,7 @@ class ConversationService:
             if target_id is not None:
                 found = await repository.get(workspace_id, target_id)
                 if found is not None and found.channel_id == channel_id:
-                    await ParticipantRepository(session).add(
-                        workspace_id, found.id, wanted, role="contact", at=utcnow()
-                    )
+                    await participants.join(session, workspace_id, found.id, wanted, role="contact")
                     return found
                 await claims.release_target(target_id)
             existing_id = await repository.find_by_contacts(workspace_id, channel_id, wanted)
@@ -283,14 +285,19 @@ class ConversationService:
         contact_id: str,
         role: ParticipantRole = "contact",
     ) -> Participant:
-        """Make the contact a participant; a contact already there keeps its role."""
+        """Make the contact a participant; a contact already there keeps its role (and no
+        event is recorded)."""
         await self.get_or_raise(session, workspace_id, conversation_id)
         await self._check_contacts(session, workspace_id, [contact_id], "contact_id")
-        participants = ParticipantRepository(session)
-        await participants.add(workspace_id, conversation_id, [contact_id], role=role, at=utcnow())
-        added = await participants.get(conversation_id, contact_id)
+        await participants.join(session, workspace_id, conversation_id, [contact_id], role=role)
+        added = await ParticipantRepository(session).get(workspace_id, conversation_id, contact_id)
         assert added is not None  # inserted or already there, in this transaction
         return added
+
+    async def get_participant(
+        self, session: Session, workspace_id: str, conversation_id: str, contact_id: str
+    ) -> Participant | None:
+        return await ParticipantRepository(session).get(workspace_id, conversation_id, contact_id)
 
     async def list_participants(
         self, session: Session, workspace_id: str, conversation_id: str
@@ -298,14 +305,35 @@ class ConversationService:
         await self.get_or_raise(session, workspace_id, conversation_id)
         return await ParticipantRepository(session).list(workspace_id, conversation_id)
 
+    async def list_participant_page(
+        self,
+        session: Session,
+        workspace_id: str,
+        conversation_id: str,
+        *,
+        role: ParticipantRole | None = None,
+        limit: int = 50,
+        cursor: Cursor | None = None,
+    ) -> tuple[builtins.list[Participant], Cursor | None]:
+        """One page of the participants (of ``role``) in the order they joined, and the next
+        page's cursor (None at the end). Only ``asc`` cursors belong to this list."""
+        await self.get_or_raise(session, workspace_id, conversation_id)
+        return await participants.page(
+            session, workspace_id, conversation_id, role=role, limit=limit, cursor=cursor
+        )
+
     async def remove_participant(
         self, session: Session, workspace_id: str, conversation_id: str, *, contact_id: str
     ) -> None:
         await self.get_or_raise(session, workspace_id, conversation_id)
-        if not await ParticipantRepository(session).delete(
-            workspace_id, conversation_id, contact_id
-        ):
-            raise NotFound("participant", contact_id)
+        await participants.leave(session, workspace_id, conversation_id, contact_id)
+
+    async def delete_contact(self, session: Session, workspace_id: str, contact_id: str) -> None:
+        """Delete a contact, recording first its departure from each conversation it took part
+        in (the foreign key alone would drop its participations without an event). Every API
+        that deletes a contact deletes it through here."""
+        await participants.leave_everywhere(session, workspace_id, contact_id)
+        await contact_service.delete(session, workspace_id, contact_id)
 
     async def contact_participant_ids(
         self, session: Session, workspace_id: str, conversation_id: str

@@ -202,7 +202,15 @@ class MessageService:
             type="message.deleted",
             conversation_id=found.conversation_id,
             message_id=message_id,
-            data={"message_id": message_id, "conversation_id": found.conversation_id},
+            data={
+                "message_id": message_id,
+                "conversation_id": found.conversation_id,
+                # The row is gone: what readers of the log need to know of the message is
+                # here (who wrote it; whether it had gone out, and so been seen).
+                "author": found.author.model_dump(mode="json"),
+                "direction": found.direction,
+                "status": found.status,
+            },
         )
 
     async def update_status(

@@ -1,16 +1,20 @@
 """Helpers for the webchat end-user API tests: a webchat channel made through the native API,
-a visitor who talks to the end-user API as the Chat client would (``x-user-key``), and the
-Chat error shape."""
+a visitor who talks to the end-user API as the Chat client would (``x-user-key``), the Chat
+error shape, and a real HTTP server (``http``, ``channel``) for the listen stream's tests."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest_asyncio
 
+from hubbub.db.uow import Database
 from tests.conftest import WorkspaceFixture
+from tests.realtime.server import serving
 
 ERROR_ID = re.compile(r"^err_\d{14}x[0-9A-F]{8}$")
 
@@ -126,3 +130,19 @@ async def channel_id(client: httpx.AsyncClient, workspace: WorkspaceFixture) -> 
 @pytest_asyncio.fixture
 async def visitor(client: httpx.AsyncClient, channel_id: str) -> Visitor:
     return await Visitor(client, channel_id).join()
+
+
+@pytest_asyncio.fixture
+async def http(database: Database, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of a real server (uvicorn, running the app's lifespan and so its realtime
+    hub), as a Chat client talks to one."""
+    async with (
+        serving(database, tmp_path) as base_url,
+        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
+    ):
+        yield client
+
+
+@pytest_asyncio.fixture
+async def channel(http: httpx.AsyncClient, workspace: WorkspaceFixture) -> str:
+    return await make_channel(http, workspace)

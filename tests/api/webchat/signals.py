@@ -4,11 +4,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import orjson
+
+from tests.api.webchat.conftest import Visitor
 
 
 @dataclass(frozen=True)
@@ -57,3 +61,14 @@ class SignalReader:
                 continue
             return Signal(int(fields["id"]), signal["type"], signal["data"])
         return None
+
+
+@contextlib.asynccontextmanager
+async def listening(
+    user: Visitor, conversation_id: str, **headers: str
+) -> AsyncIterator[SignalReader]:
+    """The user's listen stream of the conversation (``headers``: e.g. ``Last-Event-ID``)."""
+    path = f"{user.base}/conversations/{conversation_id}/listen"
+    wanted = {**user.headers, "Accept": "text/event-stream", **headers}
+    async with user.client.stream("GET", path, headers=wanted) as response:
+        yield SignalReader(response)

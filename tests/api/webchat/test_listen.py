@@ -1,14 +1,14 @@
 """``GET /conversations/{id}/listen``: the hub subscription a stream holds is released however
 the request ends, even when the client is gone before the stream's first byte is written; over
 real HTTP, custom events arrive as ``event_created`` signals, and a stream ends once its user no
-longer takes part (removed, or the conversation deleted)."""
+longer takes part (removed, after his own ``participant_removed``; or the conversation
+deleted). Deletions and participant changes: ``test_listen_changes.py``."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,10 +20,9 @@ from starlette.types import Message
 from hubbub.config import Settings
 from hubbub.db.uow import Database
 from hubbub.realtime.hub import Hub, hub_for
-from tests.api.webchat.conftest import Visitor, custom_bot_event, make_channel
-from tests.api.webchat.signals import SignalReader
+from tests.api.webchat.conftest import Visitor, custom_bot_event
+from tests.api.webchat.signals import listening
 from tests.conftest import WorkspaceFixture
-from tests.realtime.server import serving
 
 
 @pytest_asyncio.fixture
@@ -153,9 +152,19 @@ async def test_a_removed_participants_stream_ends(
         assert (await reader.next()).data["id"] == first["id"]
         await owner.ok("DELETE", f"{path}/{friend.id}")
         after = await owner.say(conversation_id, "after")
+        # His own removal is the last thing he is told.
+        removal = {"conversationId": conversation_id, "participantId": friend.id}
+        last = await reader.next()
+        assert (last.type, last.data) == ("participant_removed", removal)
         await reader.ended()
-        # The owner's stream goes on and carries both.
-        assert [(await owners.next()).data["id"] for _ in range(2)] == [first["id"], after["id"]]
+        # The owner's stream goes on and carries all three.
+        signals = [await owners.next() for _ in range(3)]
+        assert [(s.type, s.data.get("id")) for s in signals] == [
+            ("message_created", first["id"]),
+            ("participant_removed", None),
+            ("message_created", after["id"]),
+        ]
+        assert signals[1].data == removal
     await eventually_true(lambda: not hub_for(database).subscribers)
 
 
@@ -168,31 +177,6 @@ async def test_deleting_the_conversation_ends_its_streams(
         await reader.connected()
         await owner.ok("DELETE", f"/conversations/{conversation_id}")
         await reader.ended()
-
-
-# -- real HTTP ---------------------------------------------------------------------------------
-
-
-@pytest_asyncio.fixture
-async def http(database: Database, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
-    async with (
-        serving(database, tmp_path) as base_url,
-        httpx.AsyncClient(base_url=base_url, timeout=10) as client,
-    ):
-        yield client
-
-
-@pytest_asyncio.fixture
-async def channel(http: httpx.AsyncClient, workspace: WorkspaceFixture) -> str:
-    return await make_channel(http, workspace)
-
-
-@contextlib.asynccontextmanager
-async def listening(user: Visitor, conversation_id: str) -> AsyncIterator[SignalReader]:
-    path = f"{user.base}/conversations/{conversation_id}/listen"
-    headers = {**user.headers, "Accept": "text/event-stream"}
-    async with user.client.stream("GET", path, headers=headers) as response:
-        yield SignalReader(response)
 
 
 async def eventually_true(check: Any, within: float = 10.0) -> None:

@@ -163,6 +163,37 @@ async def test_participants_are_paged_with_next_token(
         assert error["metadata"]["field"] == "nextToken"
 
 
+async def test_pages_never_skip_or_repeat_anyone_as_people_come_and_go(
+    client: httpx.AsyncClient, workspace: WorkspaceFixture, channel_id: str
+) -> None:
+    """Sixty users who joined at the same instant (the conversation was created with them):
+    their ids order them. Between two pages, the last one shown and one not yet shown leave
+    and a newcomer joins: the second page holds exactly everyone after the first, newcomer
+    last."""
+    users = [await Visitor(client, channel_id).join() for _ in range(60)]
+    created = await client.post(
+        "/v1/conversations",
+        json={"channel_id": channel_id, "participant_ids": [u.id for u in users]},
+        headers=workspace.headers,
+    )
+    assert created.status_code == 201, created.text
+    path = f"/conversations/{created.json()['id']}/participants"
+    joined = sorted(u.id for u in users)
+    reader = next(u for u in users if u.id == joined[0])  # the owner: never removed
+
+    first = await reader.ok("GET", path)
+    assert [p["id"] for p in first["participants"]] == joined[:50]
+    for leaving in (joined[49], joined[55]):
+        await reader.ok("DELETE", f"{path}/{leaving}")
+    newcomer = await Visitor(client, channel_id).join()
+    await reader.ok("POST", path, json={"userId": newcomer.id})
+    second = await reader.ok("GET", path, params={"nextToken": first["meta"]["nextToken"]})
+
+    rest = [user_id for user_id in joined[50:] if user_id != joined[55]]
+    assert [p["id"] for p in second["participants"]] == [*rest, newcomer.id]
+    assert second["meta"] == {}
+
+
 async def test_invalid_participant_bodies_are_refused(visitor: Visitor) -> None:
     conversation_id = await visitor.conversation()
     path = f"/conversations/{conversation_id}/participants"

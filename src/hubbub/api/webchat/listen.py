@@ -1,30 +1,40 @@
 """``GET /conversations/{id}/listen``: the conversation as Chat signals over Server-Sent Events.
 
-Each SSE message is ``id: <event seq>`` and ``data: {"type": "message_created", "data": <chat
-message + isBot>}``, with no ``event:`` line, since the Chat client listens to unnamed
-messages only. Keep-alives are ``{"type": "ping"}`` messages rather than comments, so the Chat
-client's watchdog (which resets on messages) keeps the connection. A client that reconnects
-with ``Last-Event-ID`` gets what it missed from the log, then live events, as the native
-stream does (``hubbub.realtime``).
+Each SSE message is ``id: <event seq>`` and ``data: {"type": <signal>, "data": {...}}`` in the
+shapes of the ``@botpress/chat`` client's signal schemas, with no ``event:`` line, since the
+Chat client listens to unnamed messages only. Keep-alives are ``{"type": "ping"}`` messages
+rather than comments, so the Chat client's watchdog (which resets on messages) keeps the
+connection. A client that reconnects with ``Last-Event-ID`` gets what it missed from the log,
+then live events, as the native stream does (``hubbub.realtime``).
 
-What becomes a ``message_created``: a message from the user's side when it is created, and an
-outgoing message when it has been sent (its status leaves the not-yet-sent states), so a
-scheduled message appears when it goes out. When the stream has written an outgoing message
-that was only ``sent``, it records ``delivered`` through the core status machine, which makes
-it an interaction and an event and never moves a message backwards. A Chat custom event of the
-conversation (``POST /events``, or a bot's ``webchat:custom`` event) becomes an
-``event_created``.
+The signals, each from one core event of the conversation:
+
+* ``message_created`` (the Chat message + ``isBot``): a message from the user's side when it
+  is created, and an outgoing message when it has been sent (its status leaves the
+  not-yet-sent states), so a scheduled message appears when it goes out. When the stream has
+  written an outgoing message that was only ``sent``, it records ``delivered`` through the core
+  status machine, which makes it an interaction and an event and never moves a message
+  backwards.
+* ``message_deleted`` (``id``, ``conversationId``, ``userId``: its author): from
+  ``message.deleted``, for a message the user could see (one deleted before it went out was
+  never shown, so its deletion is not either). A ``message.deleted`` recorded before the event
+  named the author is skipped, since the signal requires the author.
+* ``event_created`` (the Chat event + ``isBot``): a Chat custom event (``POST /events``, or a
+  bot's ``webchat:custom`` event).
+* ``participant_added`` / ``participant_removed`` (``conversationId``, ``participantId``): from
+  ``conversation.participant_added`` / ``_removed``, for contact participants only (agents and
+  bots are not Chat users). Those a conversation is created with are not signalled: nobody can
+  listen to it before it exists.
 
 The stream lasts while the user takes part: before each signal it checks that he still does,
-and it ends once he has been removed or the conversation deleted (``conversation.deleted``
-ends it at once). Not signalled: ``message_deleted`` (the core's ``message.deleted`` event does
-not name the author, which the signal requires) and ``participant_added``/``_removed`` (the
-core records no event for participant changes).
+and it ends once he has been removed (his own ``participant_removed`` is the last signal he
+gets) or the conversation deleted (``conversation.deleted`` ends it at once).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncGenerator, AsyncIterator, Coroutine
 from dataclasses import dataclass
 from typing import Any, Final
@@ -33,12 +43,19 @@ import orjson
 from fastapi.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
-from hubbub.api.webchat.access import CUSTOM_EVENT_TYPE, is_participant
-from hubbub.api.webchat.mapping import chat_signal_event, chat_signal_message
+from hubbub.api.webchat.access import CUSTOM_EVENT_TYPE, VISIBLE, is_participant
+from hubbub.api.webchat.mapping import (
+    chat_signal_deleted,
+    chat_signal_event,
+    chat_signal_message,
+    chat_signal_participant,
+)
 from hubbub.bot_events.schemas import BotEvent
+from hubbub.conversations.schemas import PARTICIPANT_ADDED, PARTICIPANT_REMOVED
 from hubbub.db.uow import Database, Session
+from hubbub.errors import NotFound
 from hubbub.events.schemas import Event
-from hubbub.messages.schemas import Message, StatusUpdate
+from hubbub.messages.schemas import Author, Message, StatusUpdate
 from hubbub.messages.service import message as message_service
 from hubbub.realtime.hub import Hub, Subscriber
 from hubbub.realtime.stream import replay
@@ -47,15 +64,37 @@ RETRY_MILLISECONDS = 2000
 CONNECTED: Final = b"retry: %d\n: connected\n\n" % RETRY_MILLISECONDS
 PING: Final = b'data: {"type":"ping","data":{}}\n\n'
 STREAM_HEADERS: Final = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+PARTICIPANT_SIGNALS: Final = {
+    PARTICIPANT_ADDED: "participant_added",
+    PARTICIPANT_REMOVED: "participant_removed",
+}
 EVENT_TYPES: Final = frozenset(
-    {"message.created", "message.status_changed", "bot_event.created", "conversation.deleted"}
+    {
+        "message.created",
+        "message.status_changed",
+        "message.deleted",
+        "bot_event.created",
+        "conversation.deleted",
+        *PARTICIPANT_SIGNALS,
+    }
 )
 NOT_YET_SENT: Final = frozenset({"scheduled", "accepted", "sending"})
 REACHED_USER: Final = frozenset({"sent", "delivered", "read"})
 
-# What an event may show, known from the event alone: a message or custom event it carries, or
-# the id of a message to read (a status change carries no message).
-Candidate = Message | BotEvent | str
+
+@dataclass(frozen=True)
+class Signal:
+    """A signal its event tells whole (a deletion, a participant change)."""
+
+    type: str
+    data: dict[str, Any]
+    # The participant a participant signal is about.
+    participant_id: str | None = None
+
+
+# What an event may show, known from the event alone: a signal, a message or custom event it
+# carries, or the id of a message to read (a status change carries no message).
+Candidate = Signal | Message | BotEvent | str
 
 
 class StreamEnded(Exception):
@@ -139,20 +178,29 @@ async def _emit(listener: Listener, event: Event) -> AsyncIterator[bytes]:
     if candidate is None:
         return
     async with listener.database.read() as session:
-        if not await is_participant(
+        taking_part = await is_participant(
             session, listener.workspace_id, listener.conversation_id, listener.contact_id
-        ):
-            raise StreamEnded
-        shown = await _resolve(session, listener, candidate)
-    if isinstance(shown, BotEvent):
-        yield _format(event.seq, {"type": "event_created", "data": chat_signal_event(shown)})
-        return
+        )
+        shown = await _resolve(session, listener, candidate) if taking_part else None
+    if not taking_part:
+        # His own removal he is told, so that he knows why his stream ends.
+        if isinstance(candidate, Signal) and _removes(candidate, listener.contact_id):
+            yield _format(event.seq, _signal(candidate))
+        raise StreamEnded
     if shown is None:
         return
-    yield _format(event.seq, {"type": "message_created", "data": chat_signal_message(shown)})
+    yield _format(event.seq, _signal(shown))
     # Only now has the user's stream taken the message: that is what delivered means here.
-    if shown.direction == "outgoing" and shown.status == "sent":
+    if isinstance(shown, Message) and shown.direction == "outgoing" and shown.status == "sent":
         await _shielded(_record_delivered(listener, shown))
+
+
+def _signal(shown: Signal | Message | BotEvent) -> dict[str, Any]:
+    if isinstance(shown, Signal):
+        return {"type": shown.type, "data": shown.data}
+    if isinstance(shown, BotEvent):
+        return {"type": "event_created", "data": chat_signal_event(shown)}
+    return {"type": "message_created", "data": chat_signal_message(shown)}
 
 
 def _candidate(event: Event) -> Candidate | None:
@@ -162,14 +210,45 @@ def _candidate(event: Event) -> Candidate | None:
     if event.type == "bot_event.created":
         bot_event = BotEvent.model_validate(event.data["bot_event"])
         return bot_event if bot_event.type == CUSTOM_EVENT_TYPE else None
+    if event.type == "message.deleted":
+        return _deletion(event)
+    if event.type in PARTICIPANT_SIGNALS:
+        return _participant_change(event)
     if _went_out(event.data) and event.message_id is not None:
         return event.message_id
     return None
 
 
+def _deletion(event: Event) -> Signal | None:
+    """A message the user could see, deleted. Events recorded before ``message.deleted``
+    named the author cannot be signalled: the signal requires his id."""
+    author = event.data.get("author")
+    if author is None or event.message_id is None or event.conversation_id is None:
+        return None
+    if event.data.get("status") not in VISIBLE:
+        return None  # never shown (deleted before it went out): its deletion is not either
+    data = chat_signal_deleted(
+        event.message_id, event.conversation_id, Author.model_validate(author)
+    )
+    return Signal("message_deleted", data)
+
+
+def _participant_change(event: Event) -> Signal | None:
+    """Only contacts are Chat users: an agent or bot joining or leaving is not signalled."""
+    contact_id = event.data.get("contact_id")
+    if event.data.get("role") != "contact" or contact_id is None or event.conversation_id is None:
+        return None
+    data = chat_signal_participant(event.conversation_id, contact_id)
+    return Signal(PARTICIPANT_SIGNALS[event.type], data, participant_id=contact_id)
+
+
+def _removes(signal: Signal, contact_id: str) -> bool:
+    return signal.type == "participant_removed" and signal.participant_id == contact_id
+
+
 async def _resolve(
     session: Session, listener: Listener, candidate: Candidate
-) -> Message | BotEvent | None:
+) -> Signal | Message | BotEvent | None:
     if not isinstance(candidate, str):
         return candidate
     return await message_service.get(session, listener.workspace_id, candidate)
@@ -195,10 +274,13 @@ async def _shielded(write: Coroutine[Any, Any, None]) -> None:
 
 
 async def _record_delivered(listener: Listener, message: Message) -> None:
-    async with listener.database.transaction() as session:
-        await message_service.update_status(
-            session, listener.workspace_id, message.id, StatusUpdate(status="delivered")
-        )
+    # A message deleted since the stream showed it has no status left to move: that is no
+    # reason to break the stream.
+    with contextlib.suppress(NotFound):
+        async with listener.database.transaction() as session:
+            await message_service.update_status(
+                session, listener.workspace_id, message.id, StatusUpdate(status="delivered")
+            )
 
 
 def _format(seq: int, signal: dict[str, Any]) -> bytes:

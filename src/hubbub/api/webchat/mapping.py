@@ -47,7 +47,7 @@ from hubbub.messages.payloads import (
     TextPayload,
     VideoPayload,
 )
-from hubbub.messages.schemas import Message
+from hubbub.messages.schemas import Author, Message
 
 BLOC = "bloc"
 # Contact attributes holding the Chat user's picture and free-form profile.
@@ -150,9 +150,14 @@ def _without_none(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def author_id(message: Message) -> str:
-    """The Chat ``userId`` of a message: the contact who wrote it, else who sent it (an agent's
-    or bot's id, else its kind: ``bot``, ``agent``, ``system``)."""
-    return message.author.id or message.author.type
+    """The Chat ``userId`` of a message: see ``user_id_of``."""
+    return user_id_of(message.author)
+
+
+def user_id_of(author: Author) -> str:
+    """The Chat ``userId`` of an author: the contact who wrote it, else who sent it (an
+    agent's or bot's id, else its kind: ``bot``, ``agent``, ``system``)."""
+    return author.id or author.type
 
 
 def chat_message(message: Message) -> dict[str, Any]:
@@ -171,6 +176,16 @@ def chat_message(message: Message) -> dict[str, Any]:
 def chat_signal_message(message: Message) -> dict[str, Any]:
     """A message as the listen stream's ``message_created`` signal carries it."""
     return {**chat_message(message), "isBot": message.direction == "outgoing"}
+
+
+def chat_signal_deleted(message_id: str, conversation_id: str, author: Author) -> dict[str, Any]:
+    """A deleted message as the listen stream's ``message_deleted`` signal carries it."""
+    return {"id": message_id, "conversationId": conversation_id, "userId": user_id_of(author)}
+
+
+def chat_signal_participant(conversation_id: str, contact_id: str) -> dict[str, Any]:
+    """A participant as the ``participant_added`` and ``participant_removed`` signals name him."""
+    return {"conversationId": conversation_id, "participantId": contact_id}
 
 
 def chat_user(contact: Contact) -> dict[str, Any]:

@@ -5,11 +5,11 @@ A Chat participant is a contact participant of the core conversation: agents and
 part are not Chat users (they show as the authors of their messages), so they are neither listed
 nor removable here. A user added must be a user of the same channel. The conversation's first
 participant, the user who opened it, is its owner: as in Botpress, it cannot be removed
-(InvalidPayload); any participant may remove any other, himself included."""
+(InvalidPayload); any participant may remove any other, himself included. Each addition and
+removal is a core event, which the conversation's listen streams signal (``participant_added``,
+``participant_removed``)."""
 
 from __future__ import annotations
-
-import builtins
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -26,7 +26,6 @@ from hubbub.conversations.schemas import Participant
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
 from hubbub.errors import InvalidCursor, InvalidInput, NotFound
-from hubbub.kit.clock import to_micros
 from hubbub.kit.cursors import Cursor
 
 router = APIRouter(tags=["webchat"])
@@ -40,9 +39,12 @@ async def list_participants(
     cursors: Cursors,
     next_token: NextToken = None,
 ) -> Response:
-    """In the order they joined, the owner first."""
-    participants = await _participants(session, user, conversation_id)
-    page, cursor = _page(participants, cursors.decode_optional(next_token, field=CURSOR_PARAM))
+    """In the order they joined, the owner first; a page is one keyset query, so a token
+    stays valid as people come and go."""
+    await users_conversation(session, user, conversation_id)
+    page, cursor = await _page(
+        session, user, conversation_id, cursors.decode_optional(next_token, field=CURSOR_PARAM)
+    )
     users = [
         chat_user(await contact_service.get_or_raise(session, user.workspace_id, p.contact_id))
         for p in page
@@ -67,8 +69,8 @@ async def add_participant(
 async def get_participant(
     conversation_id: str, user_id: str, user: Reader, session: ReadSession
 ) -> Response:
-    participants = await _participants(session, user, conversation_id)
-    _find(participants, user_id)
+    await users_conversation(session, user, conversation_id)
+    await _participant(session, user, conversation_id, user_id)
     contact = await contact_service.get_or_raise(session, user.workspace_id, user_id)
     return json_response({"participant": chat_user(contact)}, 200)
 
@@ -77,8 +79,10 @@ async def get_participant(
 async def remove_participant(
     conversation_id: str, user_id: str, user: Writer, session: WriteSession
 ) -> Response:
-    participants = await _participants(session, user, conversation_id)
-    if _find(participants, user_id) is participants[0]:
+    await users_conversation(session, user, conversation_id)
+    removed = await _participant(session, user, conversation_id, user_id)
+    first, _ = await _page(session, user, conversation_id, None, limit=1)
+    if first[0].contact_id == removed.contact_id:
         raise InvalidInput(
             "the owner of a conversation (the user who opened it) cannot be removed",
             field="userId",
@@ -89,44 +93,29 @@ async def remove_participant(
     return json_response({}, 200)
 
 
-async def _participants(
-    session: Session, user: WebchatUser, conversation_id: str
-) -> builtins.list[Participant]:
-    """The conversation's contact participants in the order they joined (never empty: the
-    user himself is one)."""
-    await users_conversation(session, user, conversation_id)
-    every = await conversation_service.list_participants(
-        session, user.workspace_id, conversation_id
+async def _participant(
+    session: Session, user: WebchatUser, conversation_id: str, user_id: str
+) -> Participant:
+    """The Chat participant ``user_id``: a contact participant (agents and bots are not)."""
+    found = await conversation_service.get_participant(
+        session, user.workspace_id, conversation_id, user_id
     )
-    # Sorted here, not by the database: cursors compare keys in Python, and a collation may
-    # order ids otherwise.
-    return sorted((p for p in every if p.role == "contact"), key=_key)
+    if found is None or found.role != "contact":
+        raise NotFound("participant", user_id)
+    return found
 
 
-def _find(participants: builtins.list[Participant], user_id: str) -> Participant:
-    for participant in participants:
-        if participant.contact_id == user_id:
-            return participant
-    raise NotFound("participant", user_id)
-
-
-def _page(
-    participants: builtins.list[Participant], after: Cursor | None
-) -> tuple[builtins.list[Participant], Cursor | None]:
-    """A page of the (joined, id)-ordered list after the cursor. The core lists a
-    conversation's participants whole, and a chat has a handful: the page is cut here, with
-    the same keyset cursors as every other list, so a token stays valid as people come and go."""
+async def _page(
+    session: Session,
+    user: WebchatUser,
+    conversation_id: str,
+    after: Cursor | None,
+    limit: int = PAGE_SIZE,
+) -> tuple[list[Participant], Cursor | None]:
+    """The contact participants after the cursor, in the order they joined (the first one,
+    the user who opened the conversation, is its owner)."""
     if after is not None and after.order != "asc":
         raise InvalidCursor("the token was issued for another list", field=CURSOR_PARAM)
-    if after is not None:
-        position = (after.created_us, after.id)
-        participants = [p for p in participants if _key(p) > position]
-    if len(participants) <= PAGE_SIZE:
-        return participants, None
-    page = participants[:PAGE_SIZE]
-    last = page[-1]
-    return page, Cursor(created_us=to_micros(last.created_at), id=last.contact_id, order="asc")
-
-
-def _key(participant: Participant) -> tuple[int, str]:
-    return to_micros(participant.created_at), participant.contact_id
+    return await conversation_service.list_participant_page(
+        session, user.workspace_id, conversation_id, role="contact", limit=limit, cursor=after
+    )

@@ -2,7 +2,8 @@
 page that talks to us. Its id (the contact id) is also its ``userid`` identifier, so that the
 native API can address it as a recipient on the channel; ``POST /users`` answers the user's key,
 which every other route needs. ``DELETE /users/me`` deletes the contact: the key, which names it,
-stops working (401), and the user leaves every conversation; the messages he wrote stay, as
+stops working (401), and the user leaves every conversation (each departure recorded, so the
+other participants' streams signal ``participant_removed``); the messages he wrote stay, as
 the conversation's history."""
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hubbub.api.webchat.schemas import UserBody, UserCreateBody
 from hubbub.channels.schemas import DEFAULT_IDENTIFIER_KEY
 from hubbub.contacts.schemas import Contact, ContactCreate, ContactUpdate, Identifier
 from hubbub.contacts.service import contact as contact_service
+from hubbub.conversations.service import conversation as conversation_service
 from hubbub.errors import InvalidInput
 
 router = APIRouter(tags=["webchat"])
@@ -81,7 +83,7 @@ async def update_me(user: Writer, session: WriteSession, body: UserBody) -> Resp
 
 @router.delete("/users/me")
 async def delete_me(user: Writer, session: WriteSession) -> Response:
-    await contact_service.delete(session, user.workspace_id, user.id)
+    await conversation_service.delete_contact(session, user.workspace_id, user.id)
     return json_response({}, 200)
 
 

@@ -22,8 +22,6 @@ from hubbub.conversations.schemas import Conversation, ConversationQuery
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
 from hubbub.errors import NotFound
-from hubbub.kit.clock import to_micros
-from hubbub.kit.cursors import Cursor
 
 router = APIRouter()
 
@@ -137,21 +135,12 @@ async def list_participants(
     session: ReadSession,
     cursors: Cursors,
 ) -> Response:
-    """Participants in the order they joined. A conversation has few, so one page is cut from
-    the full list; the token marks the last participant given."""
+    """Participants in the order they joined, one keyset page: the token marks the last
+    participant given, so it stays valid as people come and go."""
     page = query.page(request, cursors)
-    everyone = await conversation_service.list_participants(
-        session, caller.workspace_id, conversation_id
+    chosen, cursor = await conversation_service.list_participant_page(
+        session, caller.workspace_id, conversation_id, limit=page.size, cursor=page.cursor
     )
-    ordered = sorted(everyone, key=lambda p: (to_micros(p.created_at), p.contact_id))
-    if page.cursor is not None:
-        mark = (page.cursor.created_us, page.cursor.id)
-        ordered = [p for p in ordered if (to_micros(p.created_at), p.contact_id) > mark]
-    chosen = ordered[: page.size]
-    cursor = None
-    if len(ordered) > page.size:
-        last = chosen[-1]
-        cursor = Cursor(created_us=to_micros(last.created_at), id=last.contact_id, order="asc")
     users = []
     for participant in chosen:
         contact = await contact_service.get(session, caller.workspace_id, participant.contact_id)
@@ -180,11 +169,12 @@ async def get_participant(
     conversation_id: str, user_id: str, caller: BotReader, session: ReadSession
 ) -> Response:
     workspace_id = caller.workspace_id
-    participants = await conversation_service.list_participants(
-        session, workspace_id, conversation_id
+    await conversation_service.get_or_raise(session, workspace_id, conversation_id)
+    taking_part = await conversation_service.get_participant(
+        session, workspace_id, conversation_id, user_id
     )
     user = await contact_service.get(session, workspace_id, user_id)
-    if user is None or all(p.contact_id != user_id for p in participants):
+    if user is None or taking_part is None:
         raise NotFound("participant", user_id)
     return json_response({"participant": mapping.user_out(user)}, 200)
 

@@ -11,6 +11,7 @@ from hubbub.api.deps import Cursors, ReadSession, WriteSession
 from hubbub.api.errors import json_response
 from hubbub.contacts.schemas import ContactQuery
 from hubbub.contacts.service import contact as contact_service
+from hubbub.conversations.service import conversation as conversation_service
 from hubbub.errors import NotFound
 
 router = APIRouter()
@@ -87,5 +88,5 @@ async def list_users(
 async def delete_user(user_id: str, caller: BotWriter, session: WriteSession) -> Response:
     if await contact_service.get(session, caller.workspace_id, user_id) is None:
         raise NotFound("user", user_id)
-    await contact_service.delete(session, caller.workspace_id, user_id)
+    await conversation_service.delete_contact(session, caller.workspace_id, user_id)
     return json_response({}, 200)

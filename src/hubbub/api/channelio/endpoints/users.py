@@ -19,6 +19,7 @@ from hubbub.api.deps import ReadSession, WriteSession
 from hubbub.api.errors import json_response
 from hubbub.contacts.schemas import Contact, ContactUpdate
 from hubbub.contacts.service import contact as contact_service
+from hubbub.conversations.service import conversation as conversation_service
 from hubbub.kit.tags import public_tags
 
 router = APIRouter(tags=["channelio"])
@@ -51,7 +52,7 @@ async def get_user(user_id: str, actor: Reader, session: ReadSession) -> Respons
 @router.delete("/users/{user_id}")
 async def delete_user(user_id: str, actor: Writer, session: WriteSession) -> Response:
     found = await find_user(session, actor.workspace_id, user_id)
-    await contact_service.delete(session, actor.workspace_id, found.id)
+    await conversation_service.delete_contact(session, actor.workspace_id, found.id)
     return Response(status_code=defaults.DELETE_STATUS)
 
 

@@ -11,6 +11,7 @@ from hubbub.api.native.deps import Cursors, Reader, ReadSession, Writer, WriteSe
 from hubbub.contacts.schemas import Contact, ContactCreate, ContactGetOrCreate, ContactUpdate
 from hubbub.contacts.service import MAX_PAGE
 from hubbub.contacts.service import contact as contact_service
+from hubbub.conversations.service import conversation as conversation_service
 from hubbub.kit.cursors import Order
 
 router = APIRouter(tags=["contacts"])
@@ -78,5 +79,5 @@ async def update_contact(
 
 @router.delete("/contacts/{contact_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_contact(contact_id: str, actor: Writer, session: WriteSession) -> Response:
-    await contact_service.delete(session, actor.workspace_id, contact_id)
+    await conversation_service.delete_contact(session, actor.workspace_id, contact_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
