@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import Depends, Query
+from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from hubbub.api.bird import defaults
 from hubbub.api.bird.mapping import BIRD_STATUSES, bird_status, core_statuses
@@ -30,30 +31,31 @@ MAX_ROUNDS = 20
 _FAILURES = frozenset({"sending_failed", "delivery_failed"})
 
 
-Limit = Annotated[int, Query(ge=1, le=defaults.MAX_LIMIT)]
-Token = Annotated[str | None, Query(max_length=defaults.MAX_PAGE_TOKEN)]
+# A sender, receiver, batch or channel id as a filter (``Query`` is a pydantic field too).
 Value = Annotated[str | None, Query(min_length=1, max_length=320)]
-Many = Annotated[list[str] | None, Query()]
 
 
-@dataclass(frozen=True)
-class ListParams:
-    """The query parameters both message lists take (A.7), in Bird's names; the routes read
-    them with ``Depends()`` (``ListQuery``). ``recipient`` is another name for ``receiver``."""
+class ListParams(BaseModel):
+    """The query parameters both message lists take (A.7), in Bird's names, read as one query
+    model (``ListQuery``): validated in place, where a class dependency (``Depends()``) would
+    be called on a worker thread for every request. ``recipient`` is another name for
+    ``receiver``."""
 
-    limit: Limit = defaults.DEFAULT_LIMIT
-    pageToken: Token = None
+    model_config = ConfigDict(frozen=True)
+
+    limit: int = Field(default=defaults.DEFAULT_LIMIT, ge=1, le=defaults.MAX_LIMIT)
+    pageToken: str | None = Field(default=None, max_length=defaults.MAX_PAGE_TOKEN)
     reverse: bool = False
-    platform: Annotated[str | None, Query(max_length=20)] = None
-    status: Many = None
+    platform: str | None = Field(default=None, max_length=20)
+    status: list[str] | None = None
     direction: Direction | None = None
     startAt: datetime | None = None
     endAt: datetime | None = None
     sender: Value = None
     receiver: Value = None
     recipient: Value = None
-    tag: Many = None
-    subject: Annotated[str | None, Query(max_length=1000)] = None
+    tag: list[str] | None = None
+    subject: str | None = Field(default=None, max_length=1000)
     batchId: Value = None
 
     def bird_query(self, channel_id: str | None) -> BirdQuery:
@@ -75,7 +77,7 @@ class ListParams:
         )
 
 
-ListQuery = Annotated[ListParams, Depends()]
+ListQuery = Annotated[ListParams, Query()]
 
 
 @dataclass(frozen=True)
