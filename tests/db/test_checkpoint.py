@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -32,14 +33,28 @@ async def test_commits_are_checkpointed_by_the_checkpointer(tmp_path: Path) -> N
     assert checkpointed == log_frames
 
 
+class HeldCheckpointer(Checkpointer):
+    """A checkpointer whose first checkpoint waits for ``release``: the burst a test makes
+    then surely arrives while it runs, however the threads are scheduled."""
+
+    def __init__(self, path: str, *, interval_s: float) -> None:
+        super().__init__(path, interval_s=interval_s)
+        self.release = threading.Event()
+
+    def _checkpoint(self) -> None:
+        self.release.wait(timeout=10)
+        super()._checkpoint()
+
+
 def test_a_burst_of_commits_gets_one_checkpoint_now_and_one_after_its_last_commit(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "burst.db"
     sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()
-    checkpointer = Checkpointer(str(path), interval_s=0.2)
+    checkpointer = HeldCheckpointer(str(path), interval_s=0.2)
     for _ in range(5):
         checkpointer.after_commit()
+    checkpointer.release.set()
     time.sleep(0.6)  # past the interval: the trailing checkpoint has run
     assert checkpointer.checkpoints == 2
     checkpointer.after_commit()  # a commit long after: checkpointed as well

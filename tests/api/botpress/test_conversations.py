@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from hubbub.channels.service import channel as channel_service
@@ -115,8 +116,12 @@ async def test_delete_removes_the_conversation_and_its_messages(bot: Bot) -> Non
 async def test_list_filters(bot: Bot) -> None:
     run = {"tags.run": (await bot.user())["id"]}
     tags = {"run": run["tags.run"]}
+    # createdAt is given to the millisecond, and the date filters below tell these three
+    # apart by it: each is made in a millisecond of its own.
     dm = await bot.conversation(channel="dm", tags={**tags, "k": "a"}, integrationName="tg")
+    await asyncio.sleep(0.002)
     group = await bot.conversation(channel="group", tags={**tags, "k": "b"}, integrationName="tg")
+    await asyncio.sleep(0.002)
     slack = await bot.conversation(channel="dm", tags=tags, integrationName="slack")
     alice, bob = await bot.user(), await bot.user()
     for user in (alice, bob):

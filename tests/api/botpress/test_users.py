@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.api.botpress.conftest import Bot
@@ -71,7 +72,12 @@ async def test_delete(bot: Bot) -> None:
 
 async def test_list_filters_and_pages(bot: Bot) -> None:
     run = (await bot.user())["id"]
-    users = [await bot.user(tags={"run": run, "n": str(i % 2)}) for i in range(5)]
+    users = []
+    for i in range(5):
+        users.append(await bot.user(tags={"run": run, "n": str(i % 2)}))
+        # createdAt is given to the millisecond: two users made within one would be the same
+        # to the date filters below (on a fast machine, they were).
+        await asyncio.sleep(0.002)
     conversation = await bot.conversation()
     path = f"/conversations/{conversation['id']}/participants"
     await bot.ok("POST", path, json={"userId": users[3]["id"]})
