@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, insert, literal, select, tuple_, update
+from sqlalchemy import insert, select, update
 
 from hubbub.bot_events.schemas import BotEvent, BotEventFilter
+from hubbub.db.keyset import keyset
 from hubbub.db.models import bot_event
 from hubbub.db.uow import Session
 from hubbub.kit.cursors import Cursor, Order
@@ -62,11 +63,6 @@ class BotEventRepository:
         for name in _FILTER_COLUMNS:
             if values[name] is not None:
                 query = query.where(bot_event.c[name] == values[name])
-        key = tuple_(bot_event.c.created_at, bot_event.c.id)
-        if after is not None:
-            position = tuple_(literal(after.created_us, BigInteger()), literal(after.id))
-            query = query.where(key > position if order == "asc" else key < position)
-        columns = (bot_event.c.created_at, bot_event.c.id)
-        ordering = columns if order == "asc" else tuple(c.desc() for c in columns)
-        rows = await self.session.conn.execute(query.order_by(*ordering).limit(limit))
+        query = keyset(query, bot_event.c.created_at, bot_event.c.id, after, order)
+        rows = await self.session.conn.execute(query.limit(limit))
         return [BotEvent.model_validate(row._mapping) for row in rows]

@@ -6,9 +6,10 @@ import builtins
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import BigInteger, bindparam, delete, literal, select, tuple_
+from sqlalchemy import bindparam, delete, select
 
 from hubbub.conversations.schemas import Participant
+from hubbub.db.keyset import keyset
 from hubbub.db.models import conversation_participant
 from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
@@ -96,11 +97,8 @@ class ParticipantRepository:
         )
         if role is not None:
             query = query.where(participant.c.role == role)
-        if after is not None:
-            # The cursor holds micros: bind them as the stored BIGINT, not as a datetime.
-            position = tuple_(literal(after.created_us, BigInteger()), literal(after.id))
-            query = query.where(tuple_(*_JOINED) > position)
-        rows = await self.session.conn.execute(query.order_by(*_JOINED).limit(limit))
+        query = keyset(query, *_JOINED, after, "asc")
+        rows = await self.session.conn.execute(query.limit(limit))
         return [Participant.model_validate(row._mapping) for row in rows]
 
     async def contact_ids(self, workspace_id: str, conversation_id: str) -> builtins.list[str]:

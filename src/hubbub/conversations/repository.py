@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     ColumnElement,
     Select,
     and_,
@@ -19,13 +18,13 @@ from sqlalchemy import (
     insert,
     literal,
     select,
-    tuple_,
     type_coerce,
     update,
 )
 
 from hubbub.conversations.schemas import Conversation, ConversationQuery
 from hubbub.db.engine import Capabilities
+from hubbub.db.keyset import keyset
 from hubbub.db.models import channel, contact, conversation, conversation_participant
 from hubbub.db.prepared import prepared
 from hubbub.db.tag_values import tag_value_page
@@ -175,14 +174,8 @@ class ConversationRepository:
             query = query.where(self._has_tag(*tag))
         if participant_id is not None:
             query = query.where(_has_participant(participant_id))
-        key = tuple_(conversation.c.created_at, conversation.c.id)
-        if after is not None:
-            # The cursor holds micros: bind them as the stored BIGINT, not as a datetime.
-            position = tuple_(literal(after.created_us, BigInteger()), literal(after.id))
-            query = query.where(key > position if order == "asc" else key < position)
-        columns = (conversation.c.created_at, conversation.c.id)
-        ordering = columns if order == "asc" else tuple(c.desc() for c in columns)
-        query = query.order_by(*ordering).limit(limit)
+        query = keyset(query, conversation.c.created_at, conversation.c.id, after, order)
+        query = query.limit(limit)
         rows = await self.session.conn.execute(query.offset(offset) if offset else query)
         return [Conversation.model_validate(row._mapping) for row in rows]
 
@@ -219,13 +212,8 @@ class ConversationRepository:
         if query.max_message_count is not None:
             statement = statement.where(conversation.c.message_count <= query.max_message_count)
         sort = conversation.c[query.sort_field]
-        key = tuple_(sort, conversation.c.id)
-        if after is not None:
-            position = tuple_(literal(after.created_us, BigInteger()), literal(after.id))
-            statement = statement.where(key > position if order == "asc" else key < position)
-        columns = (sort, conversation.c.id)
-        ordering = columns if order == "asc" else tuple(c.desc() for c in columns)
-        rows = await self.session.conn.execute(statement.order_by(*ordering).limit(limit))
+        statement = keyset(statement, sort, conversation.c.id, after, order)
+        rows = await self.session.conn.execute(statement.limit(limit))
         return [Conversation.model_validate(row._mapping) for row in rows]
 
     async def record_message(

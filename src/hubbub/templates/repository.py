@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, delete, insert, literal, select, tuple_
+from sqlalchemy import Select, delete, insert, select
 
+from hubbub.db.keyset import keyset
 from hubbub.db.models import message_template
 from hubbub.db.uow import Session
 from hubbub.kit.cursors import Cursor, Order
@@ -53,14 +54,8 @@ class TemplateRepository:
         after: Cursor | None,
     ) -> list[Template]:
         query = _filtered(select(message_template), workspace_id, filters)
-        key = tuple_(message_template.c.created_at, message_template.c.id)
-        if after is not None:
-            # The cursor holds micros: bind them as the stored BIGINT, not as a datetime.
-            position = tuple_(literal(after.created_us, BigInteger()), literal(after.id))
-            query = query.where(key > position if order == "asc" else key < position)
-        columns = (message_template.c.created_at, message_template.c.id)
-        ordering = columns if order == "asc" else tuple(column.desc() for column in columns)
-        rows = await self.session.conn.execute(query.order_by(*ordering).limit(limit))
+        query = keyset(query, message_template.c.created_at, message_template.c.id, after, order)
+        rows = await self.session.conn.execute(query.limit(limit))
         return [Template.model_validate(row._mapping) for row in rows]
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Select, delete, insert, literal, select, tuple_, update
+from sqlalchemy import delete, insert, select, update
 
+from hubbub.db.keyset import keyset
 from hubbub.db.models import webhook_attempt, webhook_delivery, webhook_subscription
 from hubbub.db.uow import Session
 from hubbub.kit.cursors import Cursor, Order
@@ -79,7 +80,7 @@ class WebhookRepository:
         )
         if status is not None:
             query = query.where(delivery.c.status == status)
-        query = _keyset(query, delivery.c.created_at, delivery.c.id, after, order)
+        query = keyset(query, delivery.c.created_at, delivery.c.id, after, order)
         rows = await self.session.conn.execute(query.limit(limit))
         return [_delivery(row._mapping) for row in rows]
 
@@ -113,22 +114,9 @@ class WebhookRepository:
         self, workspace_id: str, *, limit: int, after: Cursor | None, order: Order
     ) -> list[StoredWebhook]:
         query = select(subscription).where(subscription.c.workspace_id == workspace_id)
-        query = _keyset(query, subscription.c.created_at, subscription.c.id, after, order)
+        query = keyset(query, subscription.c.created_at, subscription.c.id, after, order)
         rows = await self.session.conn.execute(query.limit(limit))
         return [StoredWebhook.model_validate(row._mapping) for row in rows]
-
-
-def _keyset(
-    query: Select[Any], created_at: Any, row_id: Any, after: Cursor | None, order: Order
-) -> Select[Any]:
-    key = tuple_(created_at, row_id)
-    if after is not None:
-        # The cursor holds micros: bind them as the stored BIGINT, not as a datetime.
-        position = tuple_(literal(after.created_us, BigInteger()), literal(after.id))
-        query = query.where(key > position if order == "asc" else key < position)
-    if order == "asc":
-        return query.order_by(created_at, row_id)
-    return query.order_by(created_at.desc(), row_id.desc())
 
 
 def _delivery(row: Any) -> WebhookDelivery:

@@ -85,6 +85,11 @@ class Visitor:
         conversation_id: str = body["conversation"]["id"]
         return conversation_id
 
+    async def add(self, conversation_id: str, other: Visitor) -> None:
+        """Make ``other`` a participant of this visitor's conversation."""
+        path = f"/conversations/{conversation_id}/participants"
+        await self.ok("POST", path, json={"userId": other.id})
+
     async def say(self, conversation_id: str, text: str) -> dict[str, Any]:
         body = {"conversationId": conversation_id, "payload": {"type": "text", "text": text}}
         created: dict[str, Any] = (await self.ok("POST", "/messages", 201, json=body))["message"]

@@ -15,9 +15,7 @@ async def test_a_deleted_user_is_gone_and_his_key_stops_working(
 ) -> None:
     friend = await Visitor(client, channel_id).join()
     conversation_id = await visitor.conversation()
-    await visitor.ok(
-        "POST", f"/conversations/{conversation_id}/participants", json={"userId": friend.id}
-    )
+    await visitor.add(conversation_id, friend)
     said = await friend.say(conversation_id, "bye")
 
     assert await friend.ok("DELETE", "/users/me", json={}) == {}
@@ -93,9 +91,7 @@ async def test_a_message_the_user_did_not_write_is_not_his_to_delete(
 ) -> None:
     friend = await Visitor(client, channel_id).join()
     conversation_id = await visitor.conversation()
-    await visitor.ok(
-        "POST", f"/conversations/{conversation_id}/participants", json={"userId": friend.id}
-    )
+    await visitor.add(conversation_id, friend)
     friends = await friend.say(conversation_id, "mine")
     reply = await sent_reply(client, workspace, conversation_id)
 

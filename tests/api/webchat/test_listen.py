@@ -115,9 +115,7 @@ async def test_custom_events_are_signalled_to_every_listener(
     owner = await Visitor(http, channel).join()
     friend = await Visitor(http, channel).join()
     conversation_id = await owner.conversation()
-    await owner.ok(
-        "POST", f"/conversations/{conversation_id}/participants", json={"userId": friend.id}
-    )
+    await owner.add(conversation_id, friend)
     async with listening(friend, conversation_id) as reader:
         await reader.connected()
         body = {"conversationId": conversation_id, "payload": {"step": 2}}

@@ -25,7 +25,7 @@ async def test_a_deleted_message_is_signalled_to_its_conversations_listeners_onl
 ) -> None:
     owner, friend = await together(http, channel)
     conversation_id, elsewhere = await owner.conversation(), await owner.conversation()
-    await owner.ok("POST", participants(conversation_id), json={"userId": friend.id})
+    await owner.add(conversation_id, friend)
     async with (
         listening(owner, conversation_id) as owners,
         listening(friend, conversation_id) as friends,
@@ -110,7 +110,7 @@ async def test_a_user_who_deletes_himself_leaves_with_a_signal(
 ) -> None:
     owner, friend = await together(http, channel)
     conversation_id = await owner.conversation()
-    await owner.ok("POST", participants(conversation_id), json={"userId": friend.id})
+    await owner.add(conversation_id, friend)
     async with listening(owner, conversation_id) as reader:
         await reader.connected()
         await friend.ok("DELETE", "/users/me")
@@ -131,7 +131,7 @@ async def test_a_resumed_stream_gets_the_changes_it_missed(
         seen = await owner.say(conversation_id, "seen")
         last = await reader.next()
         assert last.data["id"] == seen["id"]
-    await owner.ok("POST", participants(conversation_id), json={"userId": friend.id})
+    await owner.add(conversation_id, friend)
     missed = await friend.say(conversation_id, "missed")
     await friend.ok("DELETE", f"/messages/{missed['id']}")
 
