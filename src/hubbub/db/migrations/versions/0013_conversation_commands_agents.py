@@ -1,0 +1,23 @@
+"""conversation commands and agents (assignment, snooze expiry)
+
+A slot reserved so that parallel work on the "one home for each rule" issue gets one revision
+each; it changes nothing until its owner fills it.
+
+Revision ID: 0013
+Revises: 0012
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0013"
+down_revision: str | None = "0012"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,23 @@
+"""core rules moved from the dialects (default channels, get-or-create)
+
+A slot reserved so that parallel work on the "one home for each rule" issue gets one revision
+each; it changes nothing until its owner fills it.
+
+Revision ID: 0014
+Revises: 0013
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0014"
+down_revision: str | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
