@@ -10,6 +10,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import orjson
+from pydantic import BaseModel
+
 from hubbub.db.uow import Session
 from hubbub.errors import IdempotencyConflict, InvalidInput
 from hubbub.idempotency.repository import IdempotencyRepository
@@ -29,6 +32,12 @@ def fingerprint(*parts: bytes | str) -> str:
         digest.update(part.encode() if isinstance(part, str) else part)
         digest.update(b"\x00")
     return digest.hexdigest()
+
+
+def canonical(request: BaseModel) -> bytes:
+    """The parsed request in one spelling: a retry whose JSON differs only in white space, key
+    order or explicit nulls is the same request, so it replays instead of conflicting."""
+    return orjson.dumps(request.model_dump(exclude_none=True), option=orjson.OPT_SORT_KEYS)
 
 
 class IdempotencyService:

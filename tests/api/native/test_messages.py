@@ -153,6 +153,29 @@ class TestIdempotency:
         listed = await client.get("/v1/messages?tag=i=1", headers=workspace.headers)
         assert [m["id"] for m in listed.json()["data"]] == [first.json()["id"]]
 
+    async def test_the_same_json_spelled_otherwise_replays(
+        self, client: httpx.AsyncClient, workspace: WorkspaceFixture, scene: Scene
+    ) -> None:
+        conversation_id = scene.conversation.id
+        spellings = [
+            '{"conversation_id": "ID", "payload": {"type": "text", "text": "same"},'
+            ' "tags": {"a": "1", "b": "2"}}',
+            '{"tags":{"b":"2","a":"1"},"payload":{"text":"same","type":"text"},'
+            '"subject":null,\n  "conversation_id":"ID"}',
+        ]
+        spellings = [body.replace("ID", conversation_id) for body in spellings]
+        headers = {
+            **workspace.headers,
+            "Idempotency-Key": "k-spelling",
+            "Content-Type": "application/json",
+        }
+        first, again = [
+            await client.post("/v1/messages", content=body, headers=headers) for body in spellings
+        ]
+        assert (first.status_code, again.status_code) == (201, 201)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json()["id"] == first.json()["id"]
+
     async def test_another_body_with_the_same_key_conflicts(
         self, client: httpx.AsyncClient, workspace: WorkspaceFixture, scene: Scene
     ) -> None:

@@ -24,7 +24,7 @@ from hubbub.api.channelio.schemas import MessageCreate
 from hubbub.api.deps import Cursors, ReadSession, WriteSession
 from hubbub.contacts.service import contact as contact_service
 from hubbub.db.uow import Session
-from hubbub.idempotency.service import StoredResponse, fingerprint
+from hubbub.idempotency.service import StoredResponse, canonical, fingerprint
 from hubbub.idempotency.service import idempotency as idempotency_service
 from hubbub.messages import schemas as core
 from hubbub.messages.service import message as message_service
@@ -105,8 +105,7 @@ async def create_message(
 
 
 def _fingerprint(chat_id: str, bot_name: str | None, data: MessageCreate) -> str:
-    content = orjson.dumps(data.model_dump(exclude_none=True), option=orjson.OPT_SORT_KEYS)
-    return fingerprint("channelio.message", chat_id, bot_name or "", content)
+    return fingerprint("channelio.message", chat_id, bot_name or "", canonical(data))
 
 
 async def _message_view(

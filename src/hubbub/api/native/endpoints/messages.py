@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from hubbub.api.native.deps import Cursors, Reader, ReadSession, Writer, WriteSession
 from hubbub.db.uow import Session
-from hubbub.idempotency.service import StoredResponse, fingerprint
+from hubbub.idempotency.service import StoredResponse, canonical, fingerprint
 from hubbub.idempotency.service import idempotency as idempotency_service
 from hubbub.messages.listing import DEFAULT_PAGE, MAX_PAGE
 from hubbub.messages.schemas import (
@@ -76,7 +76,7 @@ async def respond_to_create(
         created = await message_service.create(session, actor.workspace_id, data)
         # Straight to JSON in pydantic's core: no dict of the message in between.
         return Response(created.model_dump_json(), status_code=201, media_type="application/json")
-    request_fingerprint = fingerprint(request.method, request.url.path, await request.body())
+    request_fingerprint = fingerprint(request.method, request.url.path, canonical(data))
     stored = await idempotency_service.begin(
         session, actor.workspace_id, key=idempotency_key, request_fingerprint=request_fingerprint
     )
