@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
 
-from hubbub.api import bird, botpress, channelio, inbound, recrubo, webchat
+from hubbub.api import bird, botpress, channelio, docs, inbound, recrubo, webchat
 from hubbub.api.errors import install_error_handlers
 from hubbub.api.limits import BodySizeLimit
 from hubbub.api.native import router as native_api
@@ -68,6 +68,9 @@ def create_app(
         version=API_VERSION,
         description="Self-hosted omnichannel messaging: one message store and delivery engine.",
         lifespan=lifespan,
+        # Served by ``hubbub.api.docs`` from the package instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
         # FastAPI's OpenTelemetry hooks look up the global providers on every request (2-3 %
         # of a create); Hubbub configures none, so they are off unless HUBBUB_TELEMETRY says.
         telemetry=None if settings.telemetry else NO_TELEMETRY,
@@ -77,6 +80,7 @@ def create_app(
     if database is not None:
         app.state.database = database
     install_error_handlers(app)
+    docs.install(app)
     native_api.install(app)
     inbound.install(app)
     for dialect in (botpress, bird, recrubo, channelio, webchat):

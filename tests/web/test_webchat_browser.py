@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from hubbub.db.uow import Database
 from tests.conftest import WorkspaceFixture
 from tests.realtime.server import serving
 
-CHROMIUM = Path("/usr/bin/chromium")
 # Set once the page shows the history and can send (the stream is open by then).
 READY = '#webchat[data-state="ready"]'
 # Lets a test hide the page: headless pages are always visible otherwise.
@@ -87,27 +85,6 @@ async def hubbub(
         )
         assert channel.status_code == 201, channel.text
         yield Hubbub(http, base_url, workspace, channel.json()["id"])
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    """Debian's chromium; its absence is a failure, not a skip: the suite must test the web."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests need Debian's chromium package, which "
-            "`make test` installs (apt-get install chromium)"
-        )
-    return CHROMIUM
-
-
-@pytest_asyncio.fixture
-async def browser(chromium: Path) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(chromium), headless=True)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 async def open_widget(browser: Browser, hubbub: Hubbub) -> Page:
