@@ -79,6 +79,41 @@ class TestRouting:
 
 
 class TestBadBodies:
+    @pytest.mark.parametrize(
+        ("content_type", "content"),
+        [
+            ("application/x-www-form-urlencoded", b'{"platform": "sandbox", "name": "form"}'),
+            ("text/plain", b'{"platform": "sandbox", "name": "plain"}'),
+            ("multipart/form-data; boundary=x", b"--x\r\n\r\n--x--\r\n"),
+        ],
+    )
+    async def test_a_body_not_sent_as_json_names_the_content_type(
+        self,
+        client: httpx.AsyncClient,
+        workspace: WorkspaceFixture,
+        content_type: str,
+        content: bytes,
+    ) -> None:
+        response = await client.post(
+            "/v1/channels",
+            content=content,
+            headers={**workspace.headers, "Content-Type": content_type},
+        )
+        error = error_of(response, 415, "unsupported_media_type")
+        assert "Content-Type: application/json" in error["message"]
+        assert content_type.split(";")[0] in error["message"]
+        assert error["details"]["field"] == "Content-Type"
+
+    async def test_a_json_body_of_the_wrong_kind_is_still_a_422(
+        self, client: httpx.AsyncClient, workspace: WorkspaceFixture
+    ) -> None:
+        response = await client.post(
+            "/v1/channels",
+            content=b'["not", "an", "object"]',
+            headers={**workspace.headers, "Content-Type": "application/json"},
+        )
+        error_of(response, 422, "unprocessable")
+
     @pytest.mark.parametrize("content", [b"{", b'{"name": "x",}', b"\xff\xfe", b"{'name': 1}"])
     async def test_malformed_json_is_a_400(
         self, client: httpx.AsyncClient, workspace: WorkspaceFixture, content: bytes

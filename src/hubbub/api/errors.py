@@ -96,6 +96,27 @@ def validation_error(exc: RequestValidationError) -> HubbubError:
     return UnprocessableEntity(message, field=first, details={"fields": fields})
 
 
+# What pydantic says of a body that was not parsed as JSON at all (FastAPI hands a form or the
+# raw bytes to the model): "Input should be a valid dictionary", which names no cause.
+_NOT_AN_OBJECT = frozenset({"model_attributes_type", "dict_type", "model_type"})
+
+
+def not_json(request: Request, exc: RequestValidationError) -> HubbubError | None:
+    """A 415 naming the content type, when the body was refused because it was not sent as
+    JSON; None for every other validation error."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if not content_type or content_type == "application/json" or content_type.endswith("+json"):
+        return None
+    whole_body = [item for item in exc.errors() if tuple(item.get("loc", ())) == ("body",)]
+    if not any(item.get("type") in _NOT_AN_OBJECT for item in whole_body):
+        return None
+    return UnsupportedMediaType(
+        f"the request body must be JSON sent with 'Content-Type: application/json'; this one "
+        f"was sent as '{content_type}'",
+        details={"field": "Content-Type"},
+    )
+
+
 def http_error(exc: StarletteHTTPException) -> HubbubError:
     detail = str(exc.detail) if exc.detail else ""
     mapping: dict[int, Callable[[], HubbubError]] = {
@@ -124,7 +145,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        return render(request, validation_error(exc))
+        return render(request, not_json(request, exc) or validation_error(exc))
 
     async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
