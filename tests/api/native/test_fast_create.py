@@ -82,7 +82,7 @@ GOOD = "good"  # stands for a valid body of the scene
     [
         ("Bearer nope.nope", "application/json", GOOD, 401, "unauthenticated"),
         (None, "application/json", GOOD, 401, "unauthenticated"),
-        ("key", "text/plain", GOOD, 422, "unprocessable"),
+        ("key", "text/plain", GOOD, 415, "unsupported_media_type"),
         ("key", "application/json", "{not json", 400, "invalid_input"),
         ("key", "application/json", '{"payload": {"type": "nope"}}', 422, "unprocessable"),
     ],

@@ -53,7 +53,10 @@ class Attack:
     params: dict[str, Any] = field(default_factory=dict)
     # Path values that replace A's, e.g. B's own workspace id.
     path: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
 
+
+JSON_PAGE = {"Accept": "application/json"}
 
 # Per route, what B tries. A route missing here fails the test: decide how it is attacked.
 ATTACKS: dict[str, list[Attack]] = {
@@ -193,13 +196,14 @@ ATTACKS: dict[str, list[Attack]] = {
         Attack("own", params={"type": "message.created"}),
         Attack("own", params={"after": "0"}),
     ],
-    # Without ``Accept: text/event-stream`` the streams answer one JSON page (no hang here).
+    # Asked for JSON, the streams answer one JSON page (no hang here); the live streams'
+    # isolation is tested in test_stream.py.
     "GET /v1/events/stream": [
-        Attack("own"),
-        Attack("own", params={"type": "message.created"}),
-        Attack("own", params={"after": "0"}),
+        Attack("own", headers=JSON_PAGE),
+        Attack("own", params={"type": "message.created"}, headers=JSON_PAGE),
+        Attack("own", params={"after": "0"}, headers=JSON_PAGE),
     ],
-    "GET /v1/conversations/{conversation_id}/events/stream": [Attack()],
+    "GET /v1/conversations/{conversation_id}/events/stream": [Attack(headers=JSON_PAGE)],
     "POST /v1/webhooks": [
         Attack("own", body={"url": "https://b.test/hook"}),
         Attack(
@@ -446,7 +450,8 @@ async def attempt(
     kwargs: dict[str, Any] = {"params": sent["params"]}
     if attack.body is not None:
         sent["body"] = kwargs["json"] = filled(attack.body, a.values)
-    response = await client.request(route.method, url, headers=b.headers, **kwargs)
+    headers = {**b.headers, **attack.headers}
+    response = await client.request(route.method, url, headers=headers, **kwargs)
     return [
         f"{route} {sent!r:.300}: {problem} — {response.text:.200}"
         for problem in problems_with(attack, response, a, sent)
@@ -470,6 +475,7 @@ async def test_lists_with_any_key_of_b_show_none_of_a(
     lists = [r for r in native_routes(app) if r.method == "GET" and not r.path_params]
     assert len(lists) >= 5
     for route in lists:
-        response = await client.get(route.path, headers=headers)
+        # A stream's JSON page (asked for) shows what its stream would replay.
+        response = await client.get(route.path, headers={**headers, **JSON_PAGE})
         assert response.status_code == 200, (route.path, response.text)
         assert response.json()["data"] == [], route.path

@@ -123,7 +123,7 @@ async def test_another_workspace_sees_nothing_of_this_one(
     other_workspace: WorkspaceFixture,
 ) -> None:
     conversation = await new_conversation(http, workspace)
-    for accept in (STREAM, {}):
+    for accept in (STREAM, {}, {"Accept": "*/*"}, {"Accept": "application/json"}):
         denied = await http.get(
             f"/v1/conversations/{conversation}/events/stream",
             headers={**other_workspace.headers, **accept},
@@ -155,7 +155,25 @@ async def test_bad_resume_points_are_client_errors(
     assert unauthenticated.status_code == 401
 
 
-async def test_without_accepting_a_stream_the_answer_is_a_json_page(
+@pytest.mark.parametrize("accept", [None, "*/*", "text/html,*/*;q=0.8"])
+async def test_a_stream_url_streams_whatever_accept_says(
+    http: httpx.AsyncClient, database: Database, workspace: WorkspaceFixture, accept: str | None
+) -> None:
+    headers = dict(workspace.headers)
+    if accept is not None:
+        headers["Accept"] = accept
+    else:
+        headers["Accept"] = ""  # httpx would send */* otherwise
+    async with http.stream("GET", "/v1/events/stream", headers=headers) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        reader = EventReader(response)
+        await reader.comment("connected")
+        recorded = await record_events(database, workspace.id, [(None, "channel.created")])
+        received = await reader.next()
+    assert received.data["id"] == recorded[0].id
+
+
+async def test_asking_for_json_and_not_a_stream_gets_a_json_page(
     http: httpx.AsyncClient, database: Database, workspace: WorkspaceFixture
 ) -> None:
     recorded = await record_events(database, workspace.id, [(None, "channel.created")] * 3)

@@ -1,9 +1,10 @@
 """Realtime: the event log as Server-Sent Events, for a workspace or one conversation.
 
-``Accept: text/event-stream`` (what ``EventSource`` sends) gets the stream: what the client
-missed after ``Last-Event-ID`` (or ``?after=``), then live events, with keep-alive comments.
-Any other ``Accept`` gets one JSON page of the same events (``{data, next_after}``, as
-``GET /v1/events``), so that a plain HTTP client can look at what a stream would replay.
+A ``/stream`` URL streams: what the client missed after ``Last-Event-ID`` (or ``?after=``),
+then live events, with keep-alive comments, whatever ``Accept`` says (``EventSource`` sends
+``text/event-stream``, curl ``*/*``). Only a client that asks for JSON and not for a stream
+(``Accept: application/json``) gets one JSON page of the same events (``{data, next_after}``,
+as ``GET /v1/events``), to look at what a stream would replay.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _resume_point(after: int | None, last_event_id: str | None) -> int | None:
 async def _respond(
     request: Request, session: Session, subscriber: Subscriber, after: int | None
 ) -> Response | EventList:
-    if EVENT_STREAM not in request.headers.get("accept", ""):
+    if _wants_json_page(request.headers.get("accept", "")):
         return await _json_page(session, subscriber, after or 0)
     settings: Settings = request.app.state.settings
     database = get_database(request)
@@ -93,6 +94,10 @@ async def _respond(
         keepalive_seconds=settings.sse_keepalive_seconds,
     )
     return StreamingResponse(stream, media_type=EVENT_STREAM, headers=STREAM_HEADERS)
+
+
+def _wants_json_page(accept: str) -> bool:
+    return "application/json" in accept and EVENT_STREAM not in accept
 
 
 async def _json_page(session: Session, subscriber: Subscriber, after: int) -> EventList:
