@@ -70,6 +70,10 @@ class _Media(_Strict):
     content_type: ContentType | None = None
 
 
+# The payload types that carry a file (``_Media``): what an inbound attachment may become.
+MEDIA_TYPES: frozenset[str] = frozenset({"image", "audio", "video", "file"})
+
+
 class ImagePayload(_Media):
     type: Literal["image"] = "image"
     caption: Caption | None = None
