@@ -62,7 +62,8 @@ class MarkdownPayload(_Strict):
 
 class _Media(_Strict):
     """What every media payload carries: the file's link and, when the sender named them, its
-    file name and content type (Recrubo and WhatsApp send both with any kind of media)."""
+    file name and content type (Recrubo sends both with any kind of media, WhatsApp and e-mail
+    a content type with every file they bring in)."""
 
     type: str  # each kind narrows it to its literal; declared here so it is rendered first
     url: Url
