@@ -108,6 +108,7 @@ async def test_a_whatsapp_image_is_downloaded_and_stored_as_media(
     [photo, file] = await incoming(client, workspace, channel_id)
     assert photo["payload"]["type"] == "image"
     assert photo["payload"]["caption"] == "look"
+    assert photo["payload"]["content_type"] == "image/png"
     assert not photo["payload"]["url"].startswith(url)  # not the provider's URL
     assert await served_bytes(client, photo["payload"]["url"]) == PNG
     assert file["payload"]["type"] == "file"
@@ -234,6 +235,10 @@ async def test_email_attachments_over_smtp_are_stored_as_media(
     assert report["payload"]["filename"] == "report.pdf"
     assert await served_bytes(client, report["payload"]["url"]) == PDF
     assert chart["payload"]["type"] == "image"
+    assert (chart["payload"]["filename"], chart["payload"]["content_type"]) == (
+        "chart.png",
+        "image/png",
+    )
     assert await served_bytes(client, chart["payload"]["url"]) == PNG
     assert {m["conversation_id"] for m in (text, report, chart)} == {text["conversation_id"]}
 

@@ -5,7 +5,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from hubbub.messages.payloads import MAX_TEXT, message_type, payload_adapter, plain_text
+from hubbub.messages.payloads import (
+    MAX_TEXT,
+    MEDIA_TYPES,
+    message_type,
+    payload_adapter,
+    plain_text,
+)
 
 CARD = {
     "type": "card",
@@ -128,3 +134,14 @@ def test_custom_text_is_bounded() -> None:
         {"type": "custom", "name": "big", "data": {"rows": ["word " * 1000] * 100}}
     )
     assert len(plain_text(payload)) < MAX_TEXT * 2
+
+
+@pytest.mark.parametrize("kind", sorted(MEDIA_TYPES))
+def test_every_media_payload_keeps_its_file_name_and_content_type(kind: str) -> None:
+    raw = {"type": kind, "url": "https://x/f", "filename": "f.bin", "content_type": "x/y"}
+    payload = payload_adapter.validate_python(raw)
+    dumped = payload.model_dump(mode="json", exclude_none=True)
+    assert dumped == raw
+    assert next(iter(payload.model_dump())) == "type"  # rendered first, as on every payload
+    with pytest.raises(ValidationError):
+        payload_adapter.validate_python({**raw, "filename": "f" * 256})

@@ -39,6 +39,7 @@ from hubbub.delivery.repository import DeliveryRepository
 from hubbub.errors import HubbubError, PayloadTooLarge
 from hubbub.media.schemas import StoredBlob
 from hubbub.media.service import media as media_service
+from hubbub.messages.payloads import MEDIA_TYPES
 from hubbub.messages.schemas import Message
 
 log = logging.getLogger(__name__)
@@ -219,7 +220,7 @@ async def _recorded(
         channel_id=channel.id or None,
     )
     payload = {**item.payload, "url": media_service.download_url(media, base_url=base_url)}
-    if payload.get("type") == "file":
+    if payload.get("type") in MEDIA_TYPES:
         payload["content_type"] = media.content_type
         payload["filename"] = payload.get("filename") or media.filename
     return replace(item, payload=payload, media=None)

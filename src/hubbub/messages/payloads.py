@@ -17,6 +17,8 @@ MAX_CAPTION = 4096
 MAX_LABEL = 1000
 MAX_URL = 4096
 MAX_NAME = 200
+MAX_FILENAME = 255
+MAX_CONTENT_TYPE = 255
 MAX_OPTIONS = 100
 MAX_ACTIONS = 20
 MAX_CAROUSEL_ITEMS = 20
@@ -28,6 +30,8 @@ MAX_TEMPLATE_COMPONENTS = 50
 Url = Annotated[str, Field(min_length=1, max_length=MAX_URL)]
 Label = Annotated[str, Field(min_length=1, max_length=MAX_LABEL)]
 Caption = Annotated[str, Field(max_length=MAX_CAPTION)]
+Filename = Annotated[str, Field(max_length=MAX_FILENAME)]
+ContentType = Annotated[str, Field(max_length=MAX_CONTENT_TYPE)]
 
 
 class _Strict(BaseModel):
@@ -56,29 +60,38 @@ class MarkdownPayload(_Strict):
     markdown: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 
 
-class ImagePayload(_Strict):
-    type: Literal["image"] = "image"
+class _Media(_Strict):
+    """What every media payload carries: the file's link and, when the sender named them, its
+    file name and content type (Recrubo sends both with any kind of media, WhatsApp and e-mail
+    a content type with every file they bring in)."""
+
+    type: str  # each kind narrows it to its literal; declared here so it is rendered first
     url: Url
+    filename: Filename | None = None
+    content_type: ContentType | None = None
+
+
+# The payload types that carry a file (``_Media``): what an inbound attachment may become.
+MEDIA_TYPES: frozenset[str] = frozenset({"image", "audio", "video", "file"})
+
+
+class ImagePayload(_Media):
+    type: Literal["image"] = "image"
     caption: Caption | None = None
     alt_text: Caption | None = None
 
 
-class AudioPayload(_Strict):
+class AudioPayload(_Media):
     type: Literal["audio"] = "audio"
-    url: Url
 
 
-class VideoPayload(_Strict):
+class VideoPayload(_Media):
     type: Literal["video"] = "video"
-    url: Url
     caption: Caption | None = None
 
 
-class FilePayload(_Strict):
+class FilePayload(_Media):
     type: Literal["file"] = "file"
-    url: Url
-    filename: Annotated[str | None, Field(max_length=255)] = None
-    content_type: Annotated[str | None, Field(max_length=255)] = None
     caption: Caption | None = None
 
 
@@ -140,8 +153,8 @@ class Block(_Strict):
 
 class BlockFile(_Strict):
     url: Url
-    filename: Annotated[str | None, Field(max_length=255)] = None
-    content_type: Annotated[str | None, Field(max_length=255)] = None
+    filename: Filename | None = None
+    content_type: ContentType | None = None
 
 
 class WebPage(_Strict):

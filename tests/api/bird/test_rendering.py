@@ -16,6 +16,27 @@ CARD = {
 }
 
 
+async def rendered_on_bird(
+    client: httpx.AsyncClient, bird: Bird, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """A message with ``payload`` written through the native API, read back as Bird's."""
+    created = await client.post(
+        "/v1/messages",
+        json={
+            "channel_id": bird.channels["sms"],
+            "recipients": [{"value": unique_phone()}],
+            "payload": payload,
+        },
+        headers=bird.native,
+    )
+    assert created.status_code == 201, created.text
+    message_id = created.json()["id"]
+    response = await client.get(bird.ch("sms", f"/messages/{message_id}"), headers=bird.headers)
+    assert response.status_code == 200, response.text
+    rendered: dict[str, Any] = response.json()
+    return rendered
+
+
 @pytest.mark.parametrize(
     ("payload", "body_type"),
     [
@@ -35,23 +56,25 @@ CARD = {
 async def test_core_payloads_render(
     client: httpx.AsyncClient, bird: Bird, payload: dict[str, Any], body_type: str | None
 ) -> None:
-    created = await client.post(
-        "/v1/messages",
-        json={
-            "channel_id": bird.channels["sms"],
-            "recipients": [{"value": unique_phone()}],
-            "payload": payload,
-        },
-        headers=bird.native,
-    )
-    assert created.status_code == 201, created.text
-    message_id = created.json()["id"]
-    response = await client.get(bird.ch("sms", f"/messages/{message_id}"), headers=bird.headers)
-    assert response.status_code == 200, response.text
-    rendered = response.json()
+    rendered = await rendered_on_bird(client, bird, payload)
     if body_type is None:
         assert rendered["template"]["name"] == "welcome"
         assert rendered["template"]["parameters"][0]["value"] == "Ann"
     else:
         assert rendered["body"]["type"] == body_type
         assert rendered["body"][body_type]
+
+
+async def test_media_keep_their_file_name_and_type(client: httpx.AsyncClient, bird: Bird) -> None:
+    """Audio and video written elsewhere (Recrubo, WhatsApp) with a file name and a content
+    type render with them, not with a generic type."""
+    payload = {
+        "type": "audio",
+        "url": "https://x.test/a.ogg",
+        "filename": "note.ogg",
+        "content_type": "audio/ogg",
+    }
+    rendered = await rendered_on_bird(client, bird, payload)
+    assert rendered["body"]["file"]["files"] == [
+        {"mediaUrl": "https://x.test/a.ogg", "contentType": "audio/ogg", "filename": "note.ogg"}
+    ]

@@ -9,6 +9,7 @@ from hubbub.api.channelio import defaults, schemas
 from hubbub.api.channelio.mapping import from_core, plain_text_of, to_core
 from hubbub.errors import UnprocessableEntity
 from hubbub.messages.payloads import (
+    AudioPayload,
     Block,
     BlockFile,
     BlocksPayload,
@@ -80,6 +81,13 @@ def test_other_surfaces_payloads_render() -> None:
     assert image["plainText"] == "cap"
     assert image["files"][0]["key"] == "https://i/p.png"
     assert image["files"][0]["type"] == "image"
+    voice = AudioPayload(url="https://a/v.ogg", filename="note.ogg", content_type="audio/ogg")
+    voice_file = from_core(voice, "", {})["files"][0]
+    assert (voice_file["type"], voice_file["name"], voice_file["contentType"]) == (
+        "audio",
+        "note.ogg",
+        "audio/ogg",
+    )
     document = from_core(
         FilePayload(url="https://f/d.pdf", filename="d.pdf", content_type="application/pdf"), "", {}
     )

@@ -334,6 +334,69 @@ class TestMedia:
         assert native.json()["type"] == core_type
 
     @pytest.mark.parametrize(
+        ("kind", "mime_type", "caption"),
+        [
+            ("image", "image/png", "Our office"),
+            ("video", "video/mp4", "The tour"),
+            ("audio", "audio/ogg", None),
+            ("document", "application/pdf", "Your contract"),
+        ],
+    )
+    async def test_every_member_reads_back(
+        self, recrubo: Recrubo, kind: str, mime_type: str, caption: str | None
+    ) -> None:
+        """caption, filename and mime_type come back from every read, on every surface: the
+        message holds them, not only the stored file."""
+        thread_id = await recrubo.thread("sms", "+31600000007")
+        sent: dict[str, Any] = {
+            "data": base64.b64encode(PNG).decode(),
+            "mime_type": mime_type,
+            "filename": f"welcome.{kind}",
+        }
+        if caption is not None:
+            sent["caption"] = caption
+        message = await recrubo.sent(thread_id, {"type": kind, kind: sent})
+        created = message["attributes"]["payload"]
+        expected = {name: value for name, value in sent.items() if name != "data"}
+        assert created == {"type": kind, kind: {**expected, "url": created[kind]["url"]}}
+        one = await recrubo.get(f"/messages/{message['id']}")
+        assert one.json()["data"]["attributes"]["payload"] == created
+        listed = await recrubo.get("/messages", **{"filter[messageThreadId]": thread_id})
+        assert [m["attributes"]["payload"] for m in listed.json()["data"]] == [created]
+        native = await recrubo.client.get(
+            f"/v1/messages/{message['id']}", headers=recrubo.workspace.headers
+        )
+        core = native.json()["payload"]
+        assert (core["filename"], core["content_type"]) == (f"welcome.{kind}", mime_type)
+        assert core.get("caption") == caption
+        assert core["url"] == created[kind]["url"]
+
+    async def test_a_patched_payload_keeps_its_members(self, recrubo: Recrubo) -> None:
+        thread_id = await recrubo.thread("sms", "+31600000008")
+        message = await recrubo.sent(thread_id, text("the plan follows"))
+        image = {"data": base64.b64encode(PNG).decode(), "mime_type": "image/png"}
+        image |= {"filename": "plan.png", "caption": "The plan"}
+        response = await recrubo.patch(
+            f"/messages/{message['id']}",
+            {
+                "data": {
+                    "type": "messages",
+                    "id": message["id"],
+                    "attributes": {"payload": {"type": "image", "image": image}},
+                }
+            },
+        )
+        assert response.status_code == 200, response.text
+        patched = response.json()["data"]["attributes"]["payload"]["image"]
+        assert (patched["filename"], patched["mime_type"], patched["caption"]) == (
+            "plan.png",
+            "image/png",
+            "The plan",
+        )
+        again = await recrubo.get(f"/messages/{message['id']}")
+        assert again.json()["data"]["attributes"]["payload"]["image"] == patched
+
+    @pytest.mark.parametrize(
         ("payload", "pointer", "words"),
         [
             ({"type": "image"}, "/data/attributes/payload/image", "needs an 'image' object"),

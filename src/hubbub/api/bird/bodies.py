@@ -187,13 +187,12 @@ def _block_text(blocks: list[Block]) -> list[str]:
 
 
 def _file(payload: FilePayload | AudioPayload | VideoPayload) -> dict[str, Any]:
-    if isinstance(payload, FilePayload):
-        content_type = payload.content_type or "application/octet-stream"
-        entry = {"mediaUrl": payload.url, "contentType": content_type, "filename": payload.filename}
-        return _clean({"files": [_clean(entry)], "text": payload.caption})
-    entry = {"mediaUrl": payload.url, "contentType": GENERIC_TYPES[payload.type]}
-    caption = payload.caption if isinstance(payload, VideoPayload) else None
-    return _clean({"files": [entry], "text": caption})
+    content_type = payload.content_type or GENERIC_TYPES.get(
+        payload.type, "application/octet-stream"
+    )
+    entry = {"mediaUrl": payload.url, "contentType": content_type, "filename": payload.filename}
+    caption = None if isinstance(payload, AudioPayload) else payload.caption
+    return _clean({"files": [_clean(entry)], "text": caption})
 
 
 def _cards(payload: CardPayload | CarouselPayload) -> list[dict[str, Any]]:

@@ -253,10 +253,9 @@ def _foreign_file(url: str, name: str | None, content_type: str | None) -> dict[
 
 
 def _media_file(payload: ImagePayload | VideoPayload | AudioPayload | FilePayload) -> Any:
-    if isinstance(payload, FilePayload):
-        return _foreign_file(payload.url, payload.filename, payload.content_type)
-    wire = _foreign_file(payload.url, None, None)
-    wire["type"] = payload.type
+    wire = _foreign_file(payload.url, payload.filename, payload.content_type)
+    if not isinstance(payload, FilePayload):
+        wire["type"] = payload.type
     return wire
 
 

@@ -5,7 +5,7 @@ page shows), media (``{"image": {"data": <base64>, "mime_type", "filename", "cap
 the same under ``video``/``audio``/``document``; the bytes are stored as media and the message
 carries their link) and ``template`` (``{"template": {"id", "components": [{"type",
 "parameters": [{"type": "text", "text"}]}]}}``, rendered through the core templates). Out: the
-guide's forms, media with ``url`` instead of ``data``."""
+guide's forms, media with ``url`` instead of ``data`` and every other member as it was sent."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from hubbub.errors import UnprocessableEntity
 from hubbub.media.service import media as media_service
 from hubbub.messages.payloads import (
     MAX_CAPTION,
+    MAX_FILENAME,
     MAX_TEXT,
     AudioPayload,
     FilePayload,
@@ -36,7 +37,14 @@ from hubbub.templates.service import template as template_service
 POINTER = "/data/attributes/payload"
 TYPES = ("text", "template", *MEDIA_KINDS)
 MEDIA_MEMBERS = frozenset({"data", "mime_type", "filename", "caption"})
-MAX_FILENAME = 255
+# Each Recrubo media kind as the core payload that holds it, and back.
+CORE_MEDIA: dict[str, type[ImagePayload | VideoPayload | AudioPayload | FilePayload]] = {
+    "image": ImagePayload,
+    "video": VideoPayload,
+    "audio": AudioPayload,
+    "document": FilePayload,
+}
+WIRE_MEDIA = {core.model_fields["type"].default: kind for kind, core in CORE_MEDIA.items()}
 
 
 async def to_core(
@@ -102,16 +110,14 @@ async def _media(
         )
     except UnprocessableEntity as error:
         raise invalid_field(f"{pointer}/mime_type", error.message) from error
-    url = media_service.download_url(stored, base_url=base_url)
-    if kind == "image":
-        return ImagePayload(url=url, caption=caption)
-    if kind == "video":
-        return VideoPayload(url=url, caption=caption)
-    if kind == "audio":
-        return AudioPayload(url=url)
-    return FilePayload(
-        url=url, filename=filename, content_type=stored.content_type, caption=caption
-    )
+    members = {
+        "url": media_service.download_url(stored, base_url=base_url),
+        "filename": filename,
+        "content_type": stored.content_type,
+    }
+    if kind not in CAPTIONLESS_KINDS:
+        members["caption"] = caption
+    return CORE_MEDIA[kind].model_validate(members)
 
 
 def _decoded(data: Any, pointer: str) -> bytes:
@@ -229,19 +235,9 @@ def from_core(payload: Payload) -> dict[str, Any]:
             return {"type": "text", "text": {"value": payload.text}}
         case TemplatePayload():
             return {"type": "template", "template": _template_out(payload)}
-        case ImagePayload() | VideoPayload():
-            kind = payload.type
-            return {"type": kind, kind: _present(url=payload.url, caption=payload.caption)}
-        case AudioPayload():
-            return {"type": "audio", "audio": {"url": payload.url}}
-        case FilePayload():
-            document = _present(
-                url=payload.url,
-                filename=payload.filename,
-                mime_type=payload.content_type,
-                caption=payload.caption,
-            )
-            return {"type": "document", "document": document}
+        case ImagePayload() | VideoPayload() | AudioPayload() | FilePayload():
+            kind = WIRE_MEDIA[payload.type]
+            return {"type": kind, kind: _media_out(payload)}
     # A payload Recrubo has no form for (a card, a choice, ...) reads as its text.
     return {"type": "text", "text": {"value": plain_text(payload)}}
 
@@ -256,6 +252,16 @@ def _template_out(payload: TemplatePayload) -> dict[str, Any]:
         parameters = [{"type": "text", "text": value} for value in payload.variables]
         components = [{"type": "body", "parameters": parameters}]
     return {"id": payload.template_id, "name": payload.name, "components": components}
+
+
+def _media_out(payload: ImagePayload | VideoPayload | AudioPayload | FilePayload) -> dict[str, str]:
+    """A media object as Recrubo sends it, with the link to the stored file for its ``data``."""
+    return _present(
+        url=payload.url,
+        filename=payload.filename,
+        mime_type=payload.content_type,
+        caption=None if isinstance(payload, AudioPayload) else payload.caption,
+    )
 
 
 def _present(**members: str | None) -> dict[str, str]:
