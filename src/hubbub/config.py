@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from hubbub.kit.signing import Keyring
 
 SECRET_FILE_NAME = "secret.key"  # noqa: S105 (a file name, not a secret)
 
@@ -22,6 +27,11 @@ class Settings(BaseSettings):
     # Signs cursors and URLs. Generated and kept in the data dir on first run when not given,
     # so every process sharing a data dir (serve, CLI, workers) signs alike.
     secret: str | None = None
+    # Rotation: secrets the current one replaced (comma-separated). What they signed (cursors,
+    # media links, webchat visitor keys) still verifies until ``previous_secrets_until`` when
+    # given, else until they are removed; only the current secret signs.
+    previous_secrets: str | None = None
+    previous_secrets_until: datetime | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # PostgreSQL: connections each process keeps at most, and how long a request waits for
     # one when all are busy before it is answered 503 (SQLite's writers share one connection).
@@ -84,10 +94,14 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'hubbub.db').resolve()}"
 
     @cached_property
-    def resolved_secret(self) -> bytes:
-        if self.secret:
-            return self.secret.encode()
-        return load_or_create_secret(self.data_dir).encode()
+    def resolved_secret(self) -> Keyring:
+        current = self.secret or load_or_create_secret(self.data_dir)
+        previous = [item.strip() for item in (self.previous_secrets or "").split(",")]
+        return Keyring(
+            current.encode(),
+            tuple(item.encode() for item in previous if item),
+            self.previous_secrets_until,
+        )
 
     def ensure_data_dir(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -105,17 +119,37 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+class EmptySecret(Exception):
+    """The secret file exists but holds nothing: signing with it would make every token
+    forgeable, so the process refuses to start."""
+
+
 def load_or_create_secret(data_dir: Path) -> str:
+    """The data dir's secret, created on first use. Several processes may start at once
+    (``serve --workers N``): the new secret is written in full to a private file first, then
+    linked into place, so no process ever reads a half-written or empty ``secret.key``."""
     data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / SECRET_FILE_NAME
-    if path.exists():
-        return path.read_text().strip()
-    secret = secrets.token_urlsafe(32)
-    # O_EXCL: when two processes start at once, one writes and both read the same secret.
-    try:
-        with path.open("x") as handle:
-            handle.write(secret)
-        path.chmod(0o600)
-    except FileExistsError:
-        return path.read_text().strip()
+    if not path.exists():
+        _create_secret_file(path)
+    secret = path.read_text().strip()
+    if not secret:
+        raise EmptySecret(
+            f"{path} is empty: delete it to have a new secret made, or set HUBBUB_SECRET"
+        )
     return secret
+
+
+def _create_secret_file(path: Path) -> None:
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(32))
+            handle.flush()
+            os.fsync(handle.fileno())
+        # Fails when another process linked its secret first: then both use that one.
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+    finally:
+        draft.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from typing import Literal
 import orjson
 
 from hubbub.errors import InvalidCursor
-from hubbub.kit.signing import b64decode, b64encode, sign, verify
+from hubbub.kit.signing import Secret, b64decode, b64encode, sign, verify
 
 Order = Literal["asc", "desc"]
 _VERSION = 1
@@ -28,7 +28,7 @@ class Cursor:
 
 
 class CursorCodec:
-    def __init__(self, secret: bytes) -> None:
+    def __init__(self, secret: Secret) -> None:
         self._secret = secret
 
     def encode(self, cursor: Cursor) -> str:

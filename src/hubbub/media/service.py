@@ -25,6 +25,7 @@ from hubbub.db.uow import Session
 from hubbub.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from hubbub.kit.clock import to_micros, utcnow
 from hubbub.kit.ids import new_id
+from hubbub.kit.signing import Secret
 from hubbub.media import signing
 from hubbub.media.blobstore import BlobStore, LocalBlobStore, single_chunk
 from hubbub.media.channel_limits import check_size, matches, max_bytes_for
@@ -48,7 +49,7 @@ FALLBACK_CONTENT_TYPE = "application/octet-stream"
 
 @dataclass(frozen=True)
 class MediaConfig:
-    secret: bytes
+    secret: Secret
     blobs: BlobStore
     max_upload_bytes: int
     # Where clients reach this Hubbub, for links made outside a request (inbound email).

@@ -13,7 +13,7 @@ import orjson
 
 from hubbub.errors import Forbidden, InvalidInput
 from hubbub.kit.clock import from_micros, to_micros
-from hubbub.kit.signing import sign, verify
+from hubbub.kit.signing import Secret, sign, verify
 from hubbub.media.schemas import UploadForm
 
 UPLOAD_PURPOSE = "hubbub-media-upload"
@@ -26,7 +26,7 @@ def _message(purpose: str, values: list[str]) -> bytes:
     return orjson.dumps([purpose, *values])
 
 
-def upload_form_fields(secret: bytes, form: UploadForm) -> dict[str, str]:
+def upload_form_fields(secret: Secret, form: UploadForm) -> dict[str, str]:
     values = {
         "media_id": form.media_id,
         "workspace_id": form.workspace_id,
@@ -38,7 +38,7 @@ def upload_form_fields(secret: bytes, form: UploadForm) -> dict[str, str]:
     return {**values, "signature": sign(secret, message, length=SIGNATURE_LENGTH)}
 
 
-def read_upload_form(secret: bytes, fields: Mapping[str, str], *, now: datetime) -> UploadForm:
+def read_upload_form(secret: Secret, fields: Mapping[str, str], *, now: datetime) -> UploadForm:
     """The form's terms: InvalidInput when a field is missing, Forbidden when the signature
     does not match or the form has expired."""
     missing = [name for name in (*FORM_FIELDS, "signature") if not fields.get(name)]
@@ -59,13 +59,13 @@ def read_upload_form(secret: bytes, fields: Mapping[str, str], *, now: datetime)
     )
 
 
-def download_signature(secret: bytes, workspace_id: str, media_id: str, expires: int) -> str:
+def download_signature(secret: Secret, workspace_id: str, media_id: str, expires: int) -> str:
     message = _message(DOWNLOAD_PURPOSE, [workspace_id, media_id, str(expires)])
     return sign(secret, message, length=SIGNATURE_LENGTH)
 
 
 def check_download(
-    secret: bytes,
+    secret: Secret,
     *,
     workspace_id: str,
     media_id: str,

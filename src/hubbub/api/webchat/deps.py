@@ -18,6 +18,7 @@ from hubbub.contacts.service import contact as contact_service
 from hubbub.db.uow import Session
 from hubbub.delivery.repository import DeliveryRepository
 from hubbub.errors import NotFound, Unauthenticated
+from hubbub.kit.signing import Secret
 
 USER_KEY_HEADER = "x-user-key"
 PLATFORM = "webchat"
@@ -39,8 +40,8 @@ class WebchatUser:
         return self.contact.id
 
 
-def app_secret(request: Request) -> bytes:
-    secret: bytes = request.app.state.settings.resolved_secret
+def app_secret(request: Request) -> Secret:
+    secret: Secret = request.app.state.settings.resolved_secret
     return secret
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import orjson
 
-from hubbub.kit.signing import sign, verify
+from hubbub.kit.signing import Secret, sign, verify
 
 PURPOSE = "hubbub-webchat-user"
 SIGNATURE_LENGTH = 24
@@ -27,13 +27,13 @@ def _message(channel_id: str, contact_id: str) -> bytes:
     return orjson.dumps([PURPOSE, channel_id, contact_id])
 
 
-def issue(secret: bytes, key: UserKey) -> str:
+def issue(secret: Secret, key: UserKey) -> str:
     """``<contact id>.<signature>``: the contact id is public anyway (it is the user's id)."""
     signature = sign(secret, _message(key.channel_id, key.contact_id), length=SIGNATURE_LENGTH)
     return f"{key.contact_id}.{signature}"
 
 
-def read(secret: bytes, channel_id: str, token: str) -> UserKey | None:
+def read(secret: Secret, channel_id: str, token: str) -> UserKey | None:
     """The key ``token`` stands for on ``channel_id``; None when it is not one we issued there."""
     # compare_digest takes ASCII strings only; a real key is ASCII.
     if len(token) > MAX_KEY_LENGTH or not token.isascii():
