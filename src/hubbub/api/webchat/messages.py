@@ -55,14 +55,10 @@ async def acknowledge_message(message_id: str, user: Writer, session: WriteSessi
         raise UnprocessableEntity(
             "only messages sent to the user can be acknowledged", field="message_id"
         )
-    if found.status == "sent":
-        # Read implies delivered. The page can acknowledge before the stream that showed it
-        # has recorded delivered; recording it here keeps the history sent, delivered, read.
-        await message_service.update_status(
-            session, user.workspace_id, found.id, StatusUpdate(status="delivered")
-        )
+    # Read implies delivered: the core records delivered first when the stream that showed
+    # the message has not yet.
     moved, _ = await message_service.update_status(
-        session, user.workspace_id, found.id, StatusUpdate(status="read")
+        session, user.workspace_id, found.id, StatusUpdate(status="read"), known=found
     )
     return json_response({"message": chat_message(moved), "status": moved.status}, 200)
 
