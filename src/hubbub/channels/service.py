@@ -3,6 +3,7 @@ connector config and sender identity."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from hubbub.channels.repository import ChannelRepository
@@ -85,26 +86,18 @@ class ChannelService:
         kind = NAMED_CHANNEL_KIND if named else DEFAULT_CHANNEL_KIND
         digest = discriminator_digest(kind, platform, {} if only is None else {"name": only})
 
-        async def load(channel_id: str) -> Channel | None:
-            found = await repository.get(workspace_id, channel_id)
-            if found is None or found.platform != platform:
-                return None
-            return found if only is None or found.name == only else None
+        def matches(found: Channel) -> bool:
+            return found.platform == platform and (only is None or found.name == only)
+
+        load = discriminators.loader(partial(repository.get, workspace_id), matches)
 
         async def create(channel_id: str) -> Channel:
             data = ChannelCreate(platform=platform, name=name)
             return await self.create(session, workspace_id, data, channel_id=channel_id)
 
-        return await discriminators.get_or_create(
-            session,
-            workspace_id,
-            kind=kind,
-            digest=digest,
-            load=load,
-            find=lambda: repository.oldest(workspace_id, platform, name=only),
-            create=create,
-            resource="channel",
-        )
+        find = partial(repository.oldest, workspace_id, platform, name=only)
+        claim = discriminators.Claim(kind, digest, "channel")
+        return await discriminators.get_or_create(session, workspace_id, claim, load, find, create)
 
     async def get(self, session: Session, workspace_id: str, channel_id: str) -> Channel | None:
         return await ChannelRepository(session).get(workspace_id, channel_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from hubbub.contacts.repository import ContactRepository, TagFilter, ValueMatch
@@ -177,26 +178,22 @@ class ContactService:
         digest = discriminator_digest(TAGS_KIND, "", wanted)
         repository = ContactRepository(session)
 
-        async def load(contact_id: str) -> Contact | None:
-            found = await repository.get(workspace_id, contact_id)
-            return found if found is not None and tags_match(found.tags, wanted) else None
+        def matches(found: Contact) -> bool:
+            return tags_match(found.tags, wanted)
+
+        load = discriminators.loader(partial(repository.get, workspace_id), matches)
 
         async def create(contact_id: str) -> Contact:
             return await self._insert_tagged(session, workspace_id, data, contact_id)
 
+        find = partial(repository.find_by_tags, workspace_id, wanted)
+        claim = discriminators.Claim(TAGS_KIND, digest, "contact")
         found, created = await discriminators.get_or_create(
-            session,
-            workspace_id,
-            kind=TAGS_KIND,
-            digest=digest,
-            load=load,
-            find=lambda: repository.find_by_tags(workspace_id, wanted),
-            create=create,
-            resource="contact",
+            session, workspace_id, claim, load, find, create
         )
-        if created:
-            return found, True
-        return await self._apply_tags(session, found, data.tags, digest), False
+        if not created:  # matched: the request's tags are applied to it
+            found = await self._apply_tags(session, found, data.tags, digest)
+        return found, created
 
     async def list_matching(
         self,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from hubbub.channels.schemas import Channel
@@ -68,28 +69,22 @@ class ConversationService:
         digest = discriminator_digest(TAGS_KIND, data.channel_id or "", wanted)
         repository = ConversationRepository(session)
 
-        async def load(conversation_id: str) -> Conversation | None:
-            found = await repository.get(workspace_id, conversation_id)
-            if found is None or found.channel_id != data.channel_id:
-                return None
-            return found if tags_match(found.tags, wanted) else None
+        def matches(found: Conversation) -> bool:
+            return found.channel_id == data.channel_id and tags_match(found.tags, wanted)
+
+        load = discriminators.loader(partial(repository.get, workspace_id), matches)
 
         async def create(conversation_id: str) -> Conversation:
             return await self._insert(session, workspace_id, data, conversation_id=conversation_id)
 
+        find = partial(repository.find_by_tags, workspace_id, data.channel_id, wanted)
+        claim = discriminators.Claim(TAGS_KIND, digest, "conversation")
         found, created = await discriminators.get_or_create(
-            session,
-            workspace_id,
-            kind=TAGS_KIND,
-            digest=digest,
-            load=load,
-            find=lambda: repository.find_by_tags(workspace_id, data.channel_id, wanted),
-            create=create,
-            resource="conversation",
+            session, workspace_id, claim, load, find, create
         )
-        if created:
-            return found, True
-        return await self._apply_tags(session, workspace_id, found, data.tags, digest), False
+        if not created:  # matched: the request's tags are applied to it
+            found = await self._apply_tags(session, workspace_id, found, data.tags, digest)
+        return found, created
 
     async def get_or_create_for_contacts(
         self, session: Session, workspace_id: str, *, channel_id: str, contact_ids: list[str]
@@ -119,16 +114,8 @@ class ConversationService:
             data = ConversationCreate(channel_id=channel_id, participant_ids=wanted)
             return await self._insert(session, workspace_id, data, conversation_id=conversation_id)
 
-        return await discriminators.get_or_create(
-            session,
-            workspace_id,
-            kind=CONTACTS_KIND,
-            digest=digest,
-            load=load,
-            find=find,
-            create=create,
-            resource="conversation",
-        )
+        claim = discriminators.Claim(CONTACTS_KIND, digest, "conversation")
+        return await discriminators.get_or_create(session, workspace_id, claim, load, find, create)
 
     async def tag_values(
         self, session: Session, workspace_id: str, key: str, *, after: str | None, limit: int

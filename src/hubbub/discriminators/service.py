@@ -19,6 +19,7 @@ Each lost round means another transaction changed what the digest names meanwhil
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Final, Protocol, TypeVar
 
 from hubbub.db.uow import Session
@@ -37,22 +38,29 @@ class Identified(Protocol):
 T = TypeVar("T", bound=Identified)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """What a get-or-create claims: ``digest`` under ``kind``; ``resource`` names the row in
+    the Conflict raised when the rounds run out."""
+
+    kind: str
+    digest: str
+    resource: str
+
+
 async def get_or_create(
     session: Session,
     workspace_id: str,
-    *,
-    kind: str,
-    digest: str,
+    claim: Claim,
     load: Callable[[str], Awaitable[T | None]],
     find: Callable[[], Awaitable[T | None]],
     create: Callable[[str], Awaitable[T]],
-    resource: str,
 ) -> tuple[T, bool]:
-    """The row ``digest`` names and whether this call created it. ``load(id)``: the claimed
+    """The row ``claim`` names and whether this call created it. ``load(id)``: the claimed
     row if it still matches (None releases the claim); ``find()``: a matching row made without a
-    claim; ``create(id)``: insert the new row under the claimed id. ``resource`` names it in
-    the Conflict raised when the rounds run out."""
+    claim; ``create(id)``: insert the new row under the claimed id."""
     claims = DiscriminatorRepository(session)
+    kind, digest = claim.kind, claim.digest
     for _ in range(MAX_ROUNDS):
         claimed_id = await claims.get_target(workspace_id, digest)
         if claimed_id is not None:
@@ -67,7 +75,19 @@ async def get_or_create(
         if existing is not None:
             return existing, False
         return await create(target_id), True
-    raise Conflict(f"the {resource} is being changed concurrently; retry the request")
+    raise Conflict(f"the {claim.resource} is being changed concurrently; retry the request")
+
+
+def loader(
+    get: Callable[[str], Awaitable[T | None]], matches: Callable[[T], bool]
+) -> Callable[[str], Awaitable[T | None]]:
+    """A ``load`` for ``get_or_create``: the row ``get`` reads, if it ``matches``."""
+
+    async def load(target_id: str) -> T | None:
+        found = await get(target_id)
+        return found if found is not None and matches(found) else None
+
+    return load
 
 
 async def release(session: Session, target_id: str) -> None:

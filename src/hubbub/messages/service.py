@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from hubbub.conversations.service import conversation as conversation_service
@@ -112,11 +113,11 @@ class MessageService:
         digest = discriminator_digest(DISCRIMINATOR_KIND, target.conversation_id, wanted)
         repository = MessageRepository(session)
 
-        async def load(message_id: str) -> Message | None:
-            found = await repository.get(workspace_id, message_id)
-            if found is None or found.conversation_id != target.conversation_id:
-                return None
-            return found if tags_match(found.tags, wanted) else None
+        def matches(found: Message) -> bool:
+            in_conversation = found.conversation_id == target.conversation_id
+            return in_conversation and tags_match(found.tags, wanted)
+
+        load = discriminators.loader(partial(repository.get, workspace_id), matches)
 
         async def create(message_id: str) -> Message:
             payload = _required(data.payload)
@@ -124,19 +125,14 @@ class MessageService:
                 session, workspace_id, data, payload, target, message_id, imported_at=imported_at
             )
 
+        find = partial(repository.find_by_tags, workspace_id, target.conversation_id, wanted)
+        claim = discriminators.Claim(DISCRIMINATOR_KIND, digest, "message")
         found, made = await discriminators.get_or_create(
-            session,
-            workspace_id,
-            kind=DISCRIMINATOR_KIND,
-            digest=digest,
-            load=load,
-            find=lambda: repository.find_by_tags(workspace_id, target.conversation_id, wanted),
-            create=create,
-            resource="message",
+            session, workspace_id, claim, load, find, create
         )
-        if made:
-            return found, True
-        return await self._apply(session, found, data.payload, data.tags, digest), False
+        if not made:  # matched: the request's payload and tags are applied to it
+            found = await self._apply(session, found, data.payload, data.tags, digest)
+        return found, made
 
     async def tag_values(
         self, session: Session, workspace_id: str, key: str, *, after: str | None, limit: int
