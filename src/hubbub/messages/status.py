@@ -44,6 +44,9 @@ PROGRESS: Final[tuple[Status, ...]] = (
     "read",
 )
 TERMINAL: Final[frozenset[Status]] = frozenset({"failed", "rejected", "canceled", "deleted"})
+# Where an outgoing message has gone out to its recipient, and where it has not yet.
+WENT_OUT: Final[tuple[Status, ...]] = ("sent", "delivered", "read")
+NOT_YET_OUT: Final[tuple[Status, ...]] = ("scheduled", "accepted", "sending")
 
 # Where each ending may be entered from. ``deleted`` is entered from anywhere but itself.
 _ENDING_SOURCES: Final[dict[Status, frozenset[Status]]] = {

@@ -56,6 +56,7 @@ from hubbub.errors import NotFound
 from hubbub.events.schemas import Event
 from hubbub.messages.schemas import Author, Message
 from hubbub.messages.service import message as message_service
+from hubbub.messages.status import NOT_YET_OUT, WENT_OUT
 from hubbub.realtime.hub import Hub, Subscriber
 from hubbub.realtime.stream import replay
 
@@ -77,8 +78,8 @@ EVENT_TYPES: Final = frozenset(
         *PARTICIPANT_SIGNALS,
     }
 )
-NOT_YET_SENT: Final = frozenset({"scheduled", "accepted", "sending"})
-REACHED_USER: Final = frozenset({"sent", "delivered", "read"})
+NOT_YET_SENT: Final = frozenset(NOT_YET_OUT)
+REACHED_USER: Final = frozenset(WENT_OUT)
 
 
 @dataclass(frozen=True)
