@@ -4,7 +4,7 @@ authored by him (his contact), through the core message service like any inbound
 ``POST /messages/{id}/read`` is a Hubbub extension to the Chat API: the page acknowledges that
 the user has seen a message sent to him, which records ``read`` through the core status
 machine (an interaction and an event; a message never moves backwards). A message still
-``sent`` is recorded ``delivered`` first: it was, since the user has read it.
+``sent`` is recorded ``delivered`` first, by the machine's own rule: read implies delivered.
 
 ``DELETE /messages/{id}`` deletes a message the user wrote himself (through the core, which
 records ``message.deleted``); a message he can see but did not write answers 403."""
