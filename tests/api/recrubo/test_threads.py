@@ -59,6 +59,13 @@ class TestCreate:
     ) -> None:
         """Created or found is what the core's get-or-create says, not a guess from the clock
         (a thread another request created a moment ago was found, not created)."""
+        # The candidate exists already: the posts race on the thread itself, not on him.
+        candidate = await recrubo.client.post(
+            "/v1/contacts",
+            json={"identifiers": [{"key": "phonenumber", "value": "+31655555555"}]},
+            headers=recrubo.workspace.headers,
+        )
+        assert candidate.status_code == 201, candidate.text
         body = thread_body(channel="sms", identifier="+31655555555")
         responses = await asyncio.gather(*(recrubo.post("/message-threads", body) for _ in "abcd"))
         assert sorted(response.status_code for response in responses) == [200, 200, 200, 201]
