@@ -149,6 +149,7 @@ async def apply_to_message(
         workspace_id,
         message_id,
         CoreStatusUpdate(status=update.status, failure=failure),
+        known=current,
     )
     return changed
 
