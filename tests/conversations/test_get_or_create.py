@@ -197,18 +197,19 @@ class TestForContacts:
         ada = await insert_contact(session, workspace.id, "Ada")
         bob = await insert_contact(session, workspace.id, "Bob")
 
-        first = await conversation_service.get_or_create_for_contacts(
+        first, first_created = await conversation_service.get_or_create_for_contacts(
             session, workspace.id, channel_id=channel_id, contact_ids=[ada, bob]
         )
-        again = await conversation_service.get_or_create_for_contacts(
+        again, again_created = await conversation_service.get_or_create_for_contacts(
             session, workspace.id, channel_id=channel_id, contact_ids=[bob, ada, bob]
         )
-        only_ada = await conversation_service.get_or_create_for_contacts(
+        only_ada, only_ada_created = await conversation_service.get_or_create_for_contacts(
             session, workspace.id, channel_id=channel_id, contact_ids=[ada]
         )
 
         assert again.id == first.id
         assert only_ada.id != first.id
+        assert (first_created, again_created, only_ada_created) == (True, False, True)
         ids = await conversation_service.contact_participant_ids(session, workspace.id, first.id)
         assert sorted(ids) == sorted([ada, bob])
 
@@ -226,10 +227,11 @@ class TestForContacts:
         exact = await conversation_service.create(
             session, workspace.id, ConversationCreate(channel_id=channel_id, participant_ids=[ada])
         )
-        found = await conversation_service.get_or_create_for_contacts(
+        found, created = await conversation_service.get_or_create_for_contacts(
             session, workspace.id, channel_id=channel_id, contact_ids=[ada]
         )
         assert found.id == exact.id
+        assert not created
         assert found.id != larger.id
 
     async def test_rejects_no_contacts_and_unknown_references(
@@ -260,7 +262,7 @@ async def test_concurrent_calls_for_the_same_contacts_create_exactly_one(
         channel_id = await insert_channel(session, workspace.id)
         contacts = [await insert_contact(session, workspace.id, name) for name in ("Ada", "Bob")]
 
-    async def call() -> Conversation:
+    async def call() -> tuple[Conversation, bool]:
         async with database.transaction() as session:
             return await conversation_service.get_or_create_for_contacts(
                 session, workspace.id, channel_id=channel_id, contact_ids=contacts
@@ -268,6 +270,7 @@ async def test_concurrent_calls_for_the_same_contacts_create_exactly_one(
 
     results = await asyncio.gather(*(call() for _ in range(CONCURRENT_CALLS)))
 
-    assert len({found.id for found in results}) == 1
+    assert len({found.id for found, _ in results}) == 1
+    assert sum(created for _, created in results) == 1
     async with database.read() as session:
         assert await count_conversations(session, workspace.id) == 1

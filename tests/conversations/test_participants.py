@@ -82,7 +82,7 @@ class TestEvents:
     ) -> None:
         channel_id = await insert_channel(session, workspace.id)
         ada = await insert_contact(session, workspace.id)
-        first = await conversation_service.get_or_create_for_contacts(
+        first, _ = await conversation_service.get_or_create_for_contacts(
             session, workspace.id, channel_id=channel_id, contact_ids=[ada]
         )
         await conversation_service.get_or_create_for_contacts(
@@ -93,7 +93,7 @@ class TestEvents:
         await conversation_service.remove_participant(
             session, workspace.id, first.id, contact_id=ada
         )
-        again = await conversation_service.get_or_create_for_contacts(
+        again, _ = await conversation_service.get_or_create_for_contacts(
             session, workspace.id, channel_id=channel_id, contact_ids=[ada]
         )
         assert again.id == first.id

@@ -7,7 +7,13 @@ from datetime import timedelta
 
 from hubbub.channels.service import channel as channel_service
 from hubbub.config import Settings
-from hubbub.connectors.base import Address, InboundBatch, InboundMessage, StatusUpdate
+from hubbub.connectors.base import (
+    Address,
+    ChannelInfo,
+    InboundBatch,
+    InboundMessage,
+    StatusUpdate,
+)
 from hubbub.contacts.service import contact as contact_service
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Database
@@ -17,6 +23,7 @@ from hubbub.delivery.repository import DeliveryRepository
 from hubbub.delivery.runner import run_due
 from hubbub.kit.clock import utcnow
 from hubbub.messages.schemas import Message
+from hubbub.messages.service import message as message_service
 from tests.conftest import WorkspaceFixture
 from tests.delivery.conftest import PHONE, get_message, make_channel, send
 
@@ -104,6 +111,16 @@ async def sent_message(
     return message, channel.id
 
 
+async def sent_on_its_channel(
+    database: Database, workspace_id: str, settings: Settings
+) -> tuple[Message, ChannelInfo]:
+    """A message sent, and the channel (as inbound paths know it) it went out on."""
+    message, channel_id = await sent_message(database, workspace_id, settings)
+    async with database.read() as session:
+        own = channel_info(await channel_service.get_or_raise(session, workspace_id, channel_id))
+    return message, own
+
+
 async def test_status_callbacks_out_of_order_never_move_backwards(
     database: Database, workspace: WorkspaceFixture, fast: Settings
 ) -> None:
@@ -130,12 +147,25 @@ async def test_status_callbacks_out_of_order_never_move_backwards(
     assert final.failure is None
 
 
+async def test_a_read_callback_for_a_message_only_sent_records_delivered_first(
+    database: Database, workspace: WorkspaceFixture, fast: Settings
+) -> None:
+    message, own = await sent_on_its_channel(database, workspace.id, fast)
+    batch = InboundBatch(statuses=(StatusUpdate(f"sandbox-{message.id}", "read"),))
+    async with database.transaction() as session:
+        await receive(session, own, batch)
+    async with database.read() as session:
+        entries, _ = await message_service.list_interactions(
+            session, workspace.id, message.id, order="asc"
+        )
+    assert [entry.type for entry in entries][-3:] == ["sent", "delivered", "read"]
+    assert (await get_message(database, workspace.id, message.id)).status == "read"
+
+
 async def test_a_failure_callback_keeps_the_provider_code(
     database: Database, workspace: WorkspaceFixture, fast: Settings
 ) -> None:
-    message, channel_id = await sent_message(database, workspace.id, fast)
-    async with database.read() as session:
-        own = channel_info(await channel_service.get_or_raise(session, workspace.id, channel_id))
+    message, own = await sent_on_its_channel(database, workspace.id, fast)
     update = StatusUpdate(
         f"sandbox-{message.id}", "failed", failure_code="30003", failure_reason="unreachable"
     )

@@ -21,6 +21,59 @@ async def sent_message(scene: Scene, session: Session) -> Message:
     return await send(session, scene.workspace_id, conversation_id=scene.conversation.id)
 
 
+async def history(
+    session: Session, workspace_id: str, message_id: str
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """The message's status interactions (type, previous) and its status events, in order."""
+    entries, _ = await message_service.list_interactions(
+        session, workspace_id, message_id, order="asc"
+    )
+    page = await event_service.list(session, workspace_id, types=["message.status_changed"])
+    events = [e.data["status"] for e in page.events if e.message_id == message_id]
+    return [(e.type, e.details["previous"]) for e in entries], events
+
+
+class TestImplied:
+    async def test_read_of_a_message_only_sent_records_delivered_first(
+        self, scene: Scene, session: Session
+    ) -> None:
+        ws = scene.workspace_id
+        message = await sent_message(scene, session)
+        await message_service.update_status(session, ws, message.id, status("sent"))
+        moved, changed = await message_service.update_status(
+            session, ws, message.id, status("read")
+        )
+        assert (moved.status, changed) == ("read", True)
+        changes, events = await history(session, ws, message.id)
+        assert changes == [("sent", "accepted"), ("delivered", "sent"), ("read", "delivered")]
+        assert events == ["sent", "delivered", "read"]
+
+    async def test_read_skipping_from_before_sent_implies_nothing(
+        self, scene: Scene, session: Session
+    ) -> None:
+        ws = scene.workspace_id
+        message = await sent_message(scene, session)  # accepted
+        await message_service.update_status(session, ws, message.id, status("read"))
+        entries, _ = await message_service.list_interactions(session, ws, message.id, order="asc")
+        assert [e.type for e in entries] == ["read"]
+
+    async def test_shown_to_its_recipient_a_sent_message_is_delivered_once(
+        self, scene: Scene, session: Session
+    ) -> None:
+        ws = scene.workspace_id
+        message = await sent_message(scene, session)
+        assert not message_service.moves_when_shown(message)  # accepted: not out yet
+        unchanged, changed = await message_service.record_shown(session, ws, message.id)
+        assert (unchanged.status, changed) == ("accepted", False)
+        sent, _ = await message_service.update_status(session, ws, message.id, status("sent"))
+        assert message_service.moves_when_shown(sent)
+        shown, changed = await message_service.record_shown(session, ws, message.id)
+        assert (shown.status, changed) == ("delivered", True)
+        again, changed = await message_service.record_shown(session, ws, message.id)
+        assert (again.status, changed) == ("delivered", False)
+        assert not message_service.moves_when_shown(again)
+
+
 class TestStatus:
     async def test_progress_is_recorded(self, scene: Scene, session: Session) -> None:
         ws = scene.workspace_id

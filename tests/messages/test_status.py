@@ -9,7 +9,9 @@ from hubbub.messages.status import (
     STATUSES,
     TERMINAL,
     Status,
+    implied_by,
     rank,
+    shown_status,
     sources,
     transition,
 )
@@ -104,3 +106,24 @@ class TestRules:
 
     def test_scheduled_cannot_be_reentered(self) -> None:
         assert sources("scheduled") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "implied"),
+    [
+        ("sent", "read", "delivered"),
+        ("delivered", "read", None),
+        ("accepted", "read", None),
+        ("sent", "delivered", None),
+    ],
+)
+def test_what_a_change_implies(current: Status, target: Status, implied: Status | None) -> None:
+    assert implied_by(current, target) == implied
+
+
+@pytest.mark.parametrize(
+    ("current", "shown"),
+    [("sent", "delivered"), ("accepted", None), ("delivered", None), ("read", None)],
+)
+def test_what_showing_a_message_changes(current: Status, shown: Status | None) -> None:
+    assert shown_status(current) == shown

@@ -33,14 +33,18 @@ class ChannelRepository:
         )
         return list(rows.scalars())
 
-    async def first_for_platform(self, workspace_id: str, platform: str) -> Channel | None:
-        """The workspace's oldest channel of ``platform``."""
+    async def oldest(
+        self, workspace_id: str, platform: str, *, name: str | None = None
+    ) -> Channel | None:
+        """The workspace's oldest channel of ``platform`` (called ``name``, when given)."""
+        query = select(channel).where(
+            channel.c.workspace_id == workspace_id, channel.c.platform == platform
+        )
+        if name is not None:
+            query = query.where(channel.c.name == name)
         row = (
             await self.session.conn.execute(
-                select(channel)
-                .where(channel.c.workspace_id == workspace_id, channel.c.platform == platform)
-                .order_by(channel.c.created_at, channel.c.id)
-                .limit(1)
+                query.order_by(channel.c.created_at, channel.c.id).limit(1)
             )
         ).one_or_none()
         return None if row is None else Channel.model_validate(row._mapping)

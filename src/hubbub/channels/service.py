@@ -3,22 +3,22 @@ connector config and sender identity."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from hubbub.channels.repository import ChannelRepository
 from hubbub.channels.schemas import Channel, ChannelCreate, ChannelUpdate, Platform
 from hubbub.connectors.webhook import check_channel_destination
 from hubbub.db.uow import Session
-from hubbub.discriminators.repository import DiscriminatorRepository
-from hubbub.errors import Conflict, NotFound
+from hubbub.discriminators import service as discriminators
+from hubbub.errors import NotFound
 from hubbub.events.service import event as event_service
 from hubbub.kit.clock import utcnow
 from hubbub.kit.ids import new_id
 from hubbub.kit.tags import discriminator_digest
 
 DEFAULT_CHANNEL_KIND = "default_channel"
-# A claim can point at a channel deleted since: it is dropped and taken again.
-_CLAIM_ROUNDS = 5
+NAMED_CHANNEL_KIND = "named_channel"
 
 
 class ChannelService:
@@ -58,29 +58,46 @@ class ChannelService:
         )
         return channel
 
-    async def get_or_create_default(
-        self, session: Session, workspace_id: str, *, platform: Platform, name: str
-    ) -> Channel:
-        """The workspace's default channel of ``platform``: its oldest one, or, when it has
-        none, a new one called ``name``. Concurrent first uses create one channel: each claims
-        the (platform) digest before inserting, and only one claim wins."""
+    async def for_platform(
+        self, session: Session, workspace_id: str, platform: str, *, name: str | None = None
+    ) -> Channel | None:
+        """The workspace's channel of ``platform`` (of those called ``name``, when given): its
+        oldest one. Every surface that needs "the workspace's channel for platform X" asks here
+        (or ``get_or_create_for_platform``), so they all agree on which one it is."""
+        return await ChannelRepository(session).oldest(workspace_id, platform, name=name)
+
+    async def get_or_create_for_platform(
+        self,
+        session: Session,
+        workspace_id: str,
+        *,
+        platform: Platform,
+        name: str,
+        named: bool = False,
+    ) -> tuple[Channel, bool]:
+        """``for_platform`` (of those called ``name`` when ``named``), or, when there is none, a
+        new one called ``name``; and whether this call created it. Concurrent first uses create
+        one channel: each claims the (platform, name) digest before inserting."""
+        only = name if named else None
+        found = await self.for_platform(session, workspace_id, platform, name=only)
+        if found is not None:
+            return found, False
         repository = ChannelRepository(session)
-        claims = DiscriminatorRepository(session)
-        digest = discriminator_digest(DEFAULT_CHANNEL_KIND, platform, {})
-        for _ in range(_CLAIM_ROUNDS):
-            found = await repository.first_for_platform(workspace_id, platform)
-            if found is not None:
-                return found
-            channel_id = new_id()
-            if await claims.claim(
-                workspace_id, digest, kind=DEFAULT_CHANNEL_KIND, target_id=channel_id
-            ):
-                data = ChannelCreate(platform=platform, name=name)
-                return await self.create(session, workspace_id, data, channel_id=channel_id)
-            claimed = await claims.get_target(workspace_id, digest)
-            if claimed is not None and (await repository.get(workspace_id, claimed)) is None:
-                await claims.release_target(claimed)  # its channel was deleted since
-        raise Conflict("the default channel is being created concurrently; retry the request")
+        kind = NAMED_CHANNEL_KIND if named else DEFAULT_CHANNEL_KIND
+        digest = discriminator_digest(kind, platform, {} if only is None else {"name": only})
+
+        def matches(found: Channel) -> bool:
+            return found.platform == platform and (only is None or found.name == only)
+
+        load = discriminators.loader(partial(repository.get, workspace_id), matches)
+
+        async def create(channel_id: str) -> Channel:
+            data = ChannelCreate(platform=platform, name=name)
+            return await self.create(session, workspace_id, data, channel_id=channel_id)
+
+        find = partial(repository.oldest, workspace_id, platform, name=only)
+        claim = discriminators.Claim(kind, digest, "channel")
+        return await discriminators.get_or_create(session, workspace_id, claim, load, find, create)
 
     async def get(self, session: Session, workspace_id: str, channel_id: str) -> Channel | None:
         return await ChannelRepository(session).get(workspace_id, channel_id)
@@ -112,6 +129,7 @@ class ChannelService:
     async def delete(self, session: Session, workspace_id: str, channel_id: str) -> None:
         if not await ChannelRepository(session).delete(workspace_id, channel_id):
             raise NotFound("channel", channel_id)
+        await discriminators.release(session, channel_id)
 
     async def find_by_identifier(
         self, session: Session, *, platform: str, identifier: str

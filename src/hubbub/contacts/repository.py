@@ -146,6 +146,18 @@ class ContactRepository:
         )
         return contacts[0] if contacts else None
 
+    async def get_many(self, workspace_id: str, contact_ids: Sequence[str]) -> list[Contact]:
+        """The contacts of ``contact_ids`` that exist, with their identifiers, in that order."""
+        if not contact_ids:
+            return []
+        found = await self._load(
+            select(contact).where(
+                contact.c.workspace_id == workspace_id, contact.c.id.in_(contact_ids)
+            )
+        )
+        by_id = {item.id: item for item in found}
+        return [by_id[contact_id] for contact_id in contact_ids if contact_id in by_id]
+
     async def owners(
         self, workspace_id: str, identifiers: Sequence[Identifier]
     ) -> dict[tuple[str, str], str]:

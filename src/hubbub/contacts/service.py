@@ -5,7 +5,8 @@ spaces dropped from phone numbers) so one person is not two contacts."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import Any
 
 from hubbub.contacts.repository import ContactRepository, TagFilter, ValueMatch
@@ -18,13 +19,12 @@ from hubbub.contacts.schemas import (
     Identifier,
 )
 from hubbub.db.uow import Session
-from hubbub.discriminators.repository import DiscriminatorRepository
+from hubbub.discriminators import service as discriminators
 from hubbub.errors import Conflict, InvalidInput, NotFound
 from hubbub.kit.clock import to_micros, utcnow
 from hubbub.kit.cursors import Cursor, Order
 from hubbub.kit.ids import new_id
 from hubbub.kit.tags import (
-    TagMap,
     TagPatch,
     apply_client_tag_patch,
     apply_tag_patch,
@@ -45,9 +45,6 @@ _KEY_PATTERN = re.compile(r"^[a-z0-9_:.-]+$")
 # enough that a couple of retries always settle it.
 _GET_OR_CREATE_ATTEMPTS = 3
 TAGS_KIND = "contact"
-# A claim can point at a contact that a concurrent transaction deleted or retagged: such a claim
-# is dropped and taken again. More rounds than this means something keeps racing us.
-_CLAIM_ROUNDS = 5
 
 
 def normalize_key(key: str) -> str:
@@ -95,6 +92,13 @@ def value_matches(value: str) -> list[ValueMatch]:
         ValueMatch(value=value.strip(), except_keys=EMAIL_KEYS | PHONE_KEYS),
     ]
     return [candidate for candidate in candidates if candidate.value]
+
+
+def address_of(contact: Contact, key: str | None) -> Identifier | None:
+    """The identifier we address ``contact`` at on a platform whose identifier key is ``key``:
+    the contact's identifier under that key, else its first one (None: it has none)."""
+    under_key = next((i for i in contact.identifiers if i.key == key), None)
+    return under_key or next(iter(contact.identifiers), None)
 
 
 def parse_tag_filter(tag: str) -> TagFilter:
@@ -172,23 +176,24 @@ class ContactService:
         if not wanted:
             return await self._insert_tagged(session, workspace_id, data, new_id()), True
         digest = discriminator_digest(TAGS_KIND, "", wanted)
-        claims = DiscriminatorRepository(session)
-        for _ in range(_CLAIM_ROUNDS):
-            found = await self._claimed_match(session, workspace_id, digest, wanted)
-            if found is None:
-                # No live claim: a contact made without one (a plain create, or one whose
-                # claim a retag released) may still match; else the claim is for a new one.
-                found = await ContactRepository(session).find_by_tags(workspace_id, wanted)
-                target_id = new_id() if found is None else found.id
-                if not await claims.claim(
-                    workspace_id, digest, kind=TAGS_KIND, target_id=target_id
-                ):
-                    continue  # another transaction claimed first: its contact is found next
-                if found is None:
-                    created = await self._insert_tagged(session, workspace_id, data, target_id)
-                    return created, True
-            return await self._apply_tags(session, found, data.tags, digest), False
-        raise Conflict("the contact is being changed concurrently; retry the request")
+        repository = ContactRepository(session)
+
+        def matches(found: Contact) -> bool:
+            return tags_match(found.tags, wanted)
+
+        load = discriminators.loader(partial(repository.get, workspace_id), matches)
+
+        async def create(contact_id: str) -> Contact:
+            return await self._insert_tagged(session, workspace_id, data, contact_id)
+
+        find = partial(repository.find_by_tags, workspace_id, wanted)
+        claim = discriminators.Claim(TAGS_KIND, digest, "contact")
+        found, created = await discriminators.get_or_create(
+            session, workspace_id, claim, load, find, create
+        )
+        if not created:  # matched: the request's tags are applied to it
+            found = await self._apply_tags(session, found, data.tags, digest)
+        return found, created
 
     async def list_matching(
         self,
@@ -232,21 +237,6 @@ class ContactService:
         await ContactRepository(session).insert_with_identifiers(_row(contact), [], now)
         return contact
 
-    async def _claimed_match(
-        self, session: Session, workspace_id: str, digest: str, wanted: TagMap
-    ) -> Contact | None:
-        """The contact the digest is claimed for, if it still matches; a claim whose contact
-        is gone or was retagged is released."""
-        claims = DiscriminatorRepository(session)
-        target_id = await claims.get_target(workspace_id, digest)
-        if target_id is None:
-            return None
-        found = await ContactRepository(session).get(workspace_id, target_id)
-        if found is not None and tags_match(found.tags, wanted):
-            return found
-        await claims.release_target(target_id)
-        return None
-
     async def _apply_tags(
         self, session: Session, found: Contact, tags: TagPatch, digest: str
     ) -> Contact:
@@ -259,9 +249,9 @@ class ContactService:
         await ContactRepository(session).update(
             found.workspace_id, found.id, {"tags": merged, "updated_at": now}
         )
-        claims = DiscriminatorRepository(session)
-        await claims.release_target(found.id)
-        await claims.claim(found.workspace_id, digest, kind=TAGS_KIND, target_id=found.id)
+        await discriminators.reclaim(
+            session, found.workspace_id, found.id, kind=TAGS_KIND, digest=digest
+        )
         return found.model_copy(update={"tags": merged, "updated_at": now})
 
     async def tag_values(
@@ -282,6 +272,12 @@ class ContactService:
         if contact is None:
             raise NotFound("contact", contact_id)
         return contact
+
+    async def get_many(
+        self, session: Session, workspace_id: str, contact_ids: Sequence[str]
+    ) -> list[Contact]:
+        """The contacts of ``contact_ids`` that exist, in that order, read together."""
+        return await ContactRepository(session).get_many(workspace_id, contact_ids)
 
     async def update(
         self, session: Session, workspace_id: str, contact_id: str, data: ContactUpdate

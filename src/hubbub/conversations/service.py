@@ -4,11 +4,13 @@ participants, message counters and get-or-create by tags or by contacts."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from hubbub.channels.schemas import Channel
+from hubbub.contacts.schemas import Contact
 from hubbub.contacts.service import contact as contact_service
 from hubbub.conversations import participants
 from hubbub.conversations.participant_repository import ParticipantRepository
@@ -24,14 +26,13 @@ from hubbub.conversations.schemas import (
     ParticipantRole,
 )
 from hubbub.db.uow import Session
-from hubbub.discriminators.repository import DiscriminatorRepository
-from hubbub.errors import Conflict, InvalidCursor, InvalidInput, NotFound, UnprocessableEntity
+from hubbub.discriminators import service as discriminators
+from hubbub.errors import InvalidCursor, InvalidInput, NotFound, UnprocessableEntity
 from hubbub.events.service import event as event_service
 from hubbub.kit.clock import to_micros, utcnow
 from hubbub.kit.cursors import Cursor, Order
 from hubbub.kit.ids import new_id
 from hubbub.kit.tags import (
-    TagMap,
     apply_client_tag_patch,
     apply_tag_patch,
     check_client_tags,
@@ -43,9 +44,6 @@ from hubbub.kit.tags import (
 TAGS_KIND = "conversation"
 CONTACTS_KIND = "conv_contacts"
 MAX_PAGE = 500
-# A claim can point at a row that a concurrent transaction deleted or retagged: such a claim is
-# dropped and taken again. More rounds than this means something keeps racing us.
-MAX_CLAIM_ROUNDS = 5
 
 
 class ConversationService:
@@ -70,60 +68,54 @@ class ConversationService:
             return await self._insert(session, workspace_id, data, conversation_id=new_id()), True
         digest = discriminator_digest(TAGS_KIND, data.channel_id or "", wanted)
         repository = ConversationRepository(session)
-        claims = DiscriminatorRepository(session)
-        for _ in range(MAX_CLAIM_ROUNDS):
-            found = await self._claimed_match(
-                session, workspace_id, digest, data.channel_id, wanted
-            )
-            if found is None:
-                # No live claim: a row made without one (a plain create, or one whose claim a
-                # retag released) may still match; otherwise the claim is for a new row.
-                found = await repository.find_by_tags(workspace_id, data.channel_id, wanted)
-                target_id = new_id() if found is None else found.id
-                if not await claims.claim(
-                    workspace_id, digest, kind=TAGS_KIND, target_id=target_id
-                ):
-                    continue  # another transaction claimed first: its row is found next round
-                if found is None:
-                    created = await self._insert(
-                        session, workspace_id, data, conversation_id=target_id
-                    )
-                    return created, True
-            return await self._apply_tags(session, workspace_id, found, data.tags, digest), False
-        raise Conflict("the conversation is being changed concurrently; retry the request")
+
+        def matches(found: Conversation) -> bool:
+            return found.channel_id == data.channel_id and tags_match(found.tags, wanted)
+
+        load = discriminators.loader(partial(repository.get, workspace_id), matches)
+
+        async def create(conversation_id: str) -> Conversation:
+            return await self._insert(session, workspace_id, data, conversation_id=conversation_id)
+
+        find = partial(repository.find_by_tags, workspace_id, data.channel_id, wanted)
+        claim = discriminators.Claim(TAGS_KIND, digest, "conversation")
+        found, created = await discriminators.get_or_create(
+            session, workspace_id, claim, load, find, create
+        )
+        if not created:  # matched: the request's tags are applied to it
+            found = await self._apply_tags(session, workspace_id, found, data.tags, digest)
+        return found, created
 
     async def get_or_create_for_contacts(
         self, session: Session, workspace_id: str, *, channel_id: str, contact_ids: list[str]
-    ) -> Conversation:
-        """The conversation of ``channel_id`` with exactly these contacts, created if needed;
-        the contacts are (again) made its participants (those who had left rejoin, which
-        records their ``conversation.participant_added``)."""
+    ) -> tuple[Conversation, bool]:
+        """The conversation of ``channel_id`` with exactly these contacts, created if needed,
+        and whether this call created it; the contacts are (again) made its participants (those
+        who had left rejoin, which records their ``conversation.participant_added``)."""
         wanted = sorted(set(contact_ids))
         if not wanted:
             raise InvalidInput("a conversation needs at least one contact", field="contact_ids")
         await self._check_references(session, workspace_id, channel_id, wanted, "contact_ids")
         digest = discriminator_digest(CONTACTS_KIND, channel_id, {"contacts": ",".join(wanted)})
         repository = ConversationRepository(session)
-        claims = DiscriminatorRepository(session)
-        for _ in range(MAX_CLAIM_ROUNDS):
-            target_id = await claims.get_target(workspace_id, digest)
-            if target_id is not None:
-                found = await repository.get(workspace_id, target_id)
-                if found is not None and found.channel_id == channel_id:
-                    await participants.join(session, workspace_id, found.id, wanted, role="contact")
-                    return found
-                await claims.release_target(target_id)
+
+        async def load(conversation_id: str) -> Conversation | None:
+            found = await repository.get(workspace_id, conversation_id)
+            if found is None or found.channel_id != channel_id:
+                return None
+            await participants.join(session, workspace_id, found.id, wanted, role="contact")
+            return found
+
+        async def find() -> Conversation | None:
             existing_id = await repository.find_by_contacts(workspace_id, channel_id, wanted)
-            target_id = new_id() if existing_id is None else existing_id
-            if not await claims.claim(
-                workspace_id, digest, kind=CONTACTS_KIND, target_id=target_id
-            ):
-                continue
-            if existing_id is not None:
-                return await self.get_or_raise(session, workspace_id, existing_id)
+            return None if existing_id is None else await repository.get(workspace_id, existing_id)
+
+        async def create(conversation_id: str) -> Conversation:
             data = ConversationCreate(channel_id=channel_id, participant_ids=wanted)
-            return await self._insert(session, workspace_id, data, conversation_id=target_id)
-        raise Conflict("the conversation is being changed concurrently; retry the request")
+            return await self._insert(session, workspace_id, data, conversation_id=conversation_id)
+
+        claim = discriminators.Claim(CONTACTS_KIND, digest, "conversation")
+        return await discriminators.get_or_create(session, workspace_id, claim, load, find, create)
 
     async def tag_values(
         self, session: Session, workspace_id: str, key: str, *, after: str | None, limit: int
@@ -171,7 +163,7 @@ class ConversationService:
         """Delete the conversation; its messages and participants go with it (foreign keys)."""
         if not await ConversationRepository(session).delete(workspace_id, conversation_id):
             raise NotFound("conversation", conversation_id)
-        await DiscriminatorRepository(session).release_target(conversation_id)
+        await discriminators.release(session, conversation_id)
         await event_service.record(
             session, workspace_id, type="conversation.deleted", conversation_id=conversation_id
         )
@@ -338,7 +330,19 @@ class ConversationService:
     async def contact_participant_ids(
         self, session: Session, workspace_id: str, conversation_id: str
     ) -> builtins.list[str]:
+        """The contact participants' ids, in the order they joined."""
         return await ParticipantRepository(session).contact_ids(workspace_id, conversation_id)
+
+    async def primary_contact(
+        self, session: Session, workspace_id: str, conversation_id: str
+    ) -> Contact | None:
+        """The conversation's primary contact (see ``primary_contact_id``), None when it has no
+        contact participant."""
+        contact_ids = await self.contact_participant_ids(session, workspace_id, conversation_id)
+        primary = primary_contact_id(contact_ids)
+        return (
+            None if primary is None else await contact_service.get(session, workspace_id, primary)
+        )
 
     async def _insert(
         self,
@@ -370,26 +374,6 @@ class ConversationService:
         )
         return created
 
-    async def _claimed_match(
-        self,
-        session: Session,
-        workspace_id: str,
-        digest: str,
-        channel_id: str | None,
-        wanted: TagMap,
-    ) -> Conversation | None:
-        """The conversation the digest is claimed for, if it still matches; a claim whose row
-        is gone or no longer matches is released."""
-        claims = DiscriminatorRepository(session)
-        target_id = await claims.get_target(workspace_id, digest)
-        if target_id is None:
-            return None
-        found = await ConversationRepository(session).get(workspace_id, target_id)
-        if found is not None and found.channel_id == channel_id and tags_match(found.tags, wanted):
-            return found
-        await claims.release_target(target_id)
-        return None
-
     async def _apply_tags(
         self,
         session: Session,
@@ -403,14 +387,16 @@ class ConversationService:
         merged = apply_client_tag_patch(found.tags, tags)
         if merged == found.tags:
             return found
-        updated = await self._save(session, workspace_id, found, {"tags": merged})
-        await DiscriminatorRepository(session).claim(
-            workspace_id, digest, kind=TAGS_KIND, target_id=found.id
-        )
-        return updated
+        return await self._save(session, workspace_id, found, {"tags": merged}, digest=digest)
 
     async def _save(
-        self, session: Session, workspace_id: str, current: Conversation, changes: dict[str, Any]
+        self,
+        session: Session,
+        workspace_id: str,
+        current: Conversation,
+        changes: dict[str, Any],
+        *,
+        digest: str | None = None,
     ) -> Conversation:
         if not changes:
             return current
@@ -418,7 +404,9 @@ class ConversationService:
         await ConversationRepository(session).update(workspace_id, current.id, changes)
         if "tags" in changes:
             # Claims made under the old tags must not lead a later lookup here.
-            await DiscriminatorRepository(session).release_target(current.id)
+            await discriminators.reclaim(
+                session, workspace_id, current.id, kind=TAGS_KIND, digest=digest
+            )
         await event_service.record(
             session,
             workspace_id,
@@ -454,6 +442,13 @@ class ConversationService:
             raise UnprocessableEntity(
                 f"contact {missing[0]} does not exist", field=field, details={"missing": missing}
             )
+
+
+def primary_contact_id(contact_ids: Sequence[str]) -> str | None:
+    """Of a conversation's contact participants (in the order they joined), the one it is with:
+    the first. The author of an incoming message that names none, the user of a Channel.io
+    chat, the candidate of a Recrubo thread."""
+    return contact_ids[0] if contact_ids else None
 
 
 def _changes(current: Conversation, data: ConversationUpdate) -> dict[str, Any]:

@@ -84,7 +84,7 @@ async def _contact_conversation(
     sender, _ = await contact_service.get_or_create_by_identifier(
         session, channel.workspace_id, key=item.sender.key, value=item.sender.value
     )
-    conversation = await conversation_service.get_or_create_for_contacts(
+    conversation, _ = await conversation_service.get_or_create_for_contacts(
         session, channel.workspace_id, channel_id=channel.id, contact_ids=[sender.id]
     )
     return conversation.id
@@ -149,6 +149,7 @@ async def apply_to_message(
         workspace_id,
         message_id,
         CoreStatusUpdate(status=update.status, failure=failure),
+        known=current,
     )
     return changed
 

@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from hubbub.channels.schemas import DEFAULT_IDENTIFIER_KEY, Channel
 from hubbub.channels.service import channel as channel_service
 from hubbub.contacts.schemas import Contact
+from hubbub.contacts.service import address_of, normalize_identifier
 from hubbub.contacts.service import contact as contact_service
-from hubbub.contacts.service import normalize_identifier
 from hubbub.conversations.service import conversation as conversation_service
+from hubbub.conversations.service import primary_contact_id
 from hubbub.db.uow import Session
 from hubbub.errors import InvalidInput, UnprocessableEntity
 from hubbub.messages.schemas import Author, AuthorType, MessageFields, Recipient, RecipientInput
@@ -64,7 +65,7 @@ async def resolve_target(
             contact_ids = await conversation_service.contact_participant_ids(
                 session, workspace_id, conversation_id
             )
-        sender_id = contact_ids[0] if contact_ids else None
+        sender_id = primary_contact_id(contact_ids)
     author = data.author or Author(type="contact", id=sender_id)
     return Target(conversation_id, channel_id, [], author)
 
@@ -103,7 +104,7 @@ async def _to_contacts(
     channel = await channel_service.get_or_raise(session, workspace_id, data.channel_id)
     recipients = await _resolve(session, workspace_id, channel, data.recipients)
     contact_ids = list(dict.fromkeys(recipient.contact_id for recipient in recipients))
-    conversation = await conversation_service.get_or_create_for_contacts(
+    conversation, _ = await conversation_service.get_or_create_for_contacts(
         session, workspace_id, channel_id=channel.id, contact_ids=contact_ids
     )
     return conversation.id, channel, recipients
@@ -166,17 +167,12 @@ async def _participants(
 ) -> list[Recipient]:
     _check_group(channel, len(contact_ids))
     key = _default_key(channel)
-    recipients = []
-    for contact_id in contact_ids:
-        contact = await contact_service.get_or_raise(session, workspace_id, contact_id)
-        recipients.append(_address(contact, key))
-    return recipients
+    contacts = await contact_service.get_many(session, workspace_id, contact_ids)
+    return [_address(contact, key) for contact in contacts]
 
 
 def _address(contact: Contact, key: str) -> Recipient:
-    """The contact at its identifier under ``key``, else its first one."""
-    chosen = next((i for i in contact.identifiers if i.key == key), None)
-    chosen = chosen or (contact.identifiers[0] if contact.identifiers else None)
+    chosen = address_of(contact, key)
     if chosen is None:
         return Recipient(contact_id=contact.id)
     return Recipient(contact_id=contact.id, key=chosen.key, value=chosen.value)

@@ -3,7 +3,8 @@
 A status change goes through the machine in ``status.py`` and is applied as a compare-and-set on
 the stored status, so two callbacks racing for one message apply one after the other and the
 loser is judged against the winner's status: a late ``delivered`` never overwrites ``read``.
-Every applied change is also an Interaction (typed by the new status) and an Event.
+Every applied change is also an Interaction (typed by the new status) and an Event; a change
+that implies another (``status.implied_by``) applies that one first, as its own change.
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from hubbub.kit.ids import new_id
 from hubbub.messages.listing import check_page
 from hubbub.messages.repository import MessageRepository
 from hubbub.messages.schemas import Failure, Interaction, InteractionCreate, Message, StatusUpdate
-from hubbub.messages.status import STATUSES, failure_stage, transition
+from hubbub.messages.status import (
+    STATUSES,
+    failure_stage,
+    implied_by,
+    shown_status,
+    transition,
+)
 
 
 async def update_status(
@@ -44,6 +51,12 @@ async def update_status(
             current = await _get_or_raise(repository, workspace_id, message_id)
         if not transition(current.status, data.status):
             return current, False
+        implied = implied_by(current.status, data.status)
+        if implied is not None:
+            known, _ = await update_status(
+                session, workspace_id, message_id, StatusUpdate(status=implied), known=current
+            )
+            continue
         now = utcnow()
         changes: dict[str, Any] = {"status": data.status, "status_at": now, "updated_at": now}
         if data.status == "failed":
@@ -59,6 +72,25 @@ async def update_status(
             await _record_change(session, repository, changed, previous=current)
             return changed, True
     return await _get_or_raise(repository, workspace_id, message_id), False
+
+
+def moves_when_shown(message: Message) -> bool:
+    """Whether showing ``message`` to its recipient changes its status (see ``record_shown``)."""
+    return message.direction == "outgoing" and shown_status(message.status) is not None
+
+
+async def record_shown(
+    session: Session, workspace_id: str, message_id: str
+) -> tuple[Message, bool]:
+    """The message has been shown to its recipient (a stream wrote it to them): an outgoing
+    message that was only sent is now delivered."""
+    current = await _get_or_raise(MessageRepository(session), workspace_id, message_id)
+    target = shown_status(current.status) if moves_when_shown(current) else None
+    if target is None:
+        return current, False
+    return await update_status(
+        session, workspace_id, message_id, StatusUpdate(status=target), known=current
+    )
 
 
 async def _record_change(

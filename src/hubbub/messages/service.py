@@ -11,12 +11,13 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
-from hubbub.discriminators.repository import DiscriminatorRepository
-from hubbub.errors import Conflict, NotFound, UnprocessableEntity
+from hubbub.discriminators import service as discriminators
+from hubbub.errors import NotFound, UnprocessableEntity
 from hubbub.events.service import event as event_service
 from hubbub.jobs.service import job as job_service
 from hubbub.kit.clock import utcnow
@@ -55,9 +56,6 @@ from hubbub.messages.window import is_restricted, service_window_failure
 
 DELIVER_JOB = "message.deliver"
 DISCRIMINATOR_KIND = "message"
-# A claim can point at a message that a concurrent transaction deleted or retagged: such a claim
-# is dropped and taken again. More rounds than this means something keeps racing us.
-_CLAIM_ROUNDS = 5
 # How far past our clock an imported message may be dated (the importer's clock may run a
 # little fast); anything later is not history.
 IMPORT_CLOCK_SKEW = timedelta(minutes=1)
@@ -113,46 +111,28 @@ class MessageService:
             )
             return created, True
         digest = discriminator_digest(DISCRIMINATOR_KIND, target.conversation_id, wanted)
-        claims = DiscriminatorRepository(session)
         repository = MessageRepository(session)
-        for _ in range(_CLAIM_ROUNDS):
-            claimed = await self._claimed_match(session, workspace_id, digest, target, wanted)
-            if claimed is not None:
-                return await self._apply(session, claimed, data.payload, data.tags, digest), False
-            # No live claim: a message written without one (a plain create) may still match.
-            existing = await repository.find_by_tags(workspace_id, target.conversation_id, wanted)
-            target_id = new_id() if existing is None else existing.id
-            if not await claims.claim(
-                workspace_id, digest, kind=DISCRIMINATOR_KIND, target_id=target_id
-            ):
-                continue  # another transaction claimed first: its message is found next round
-            if existing is not None:
-                return await self._apply(session, existing, data.payload, data.tags, digest), False
-            payload = _required(data.payload)
-            created = await self._insert(
-                session, workspace_id, data, payload, target, target_id, imported_at=imported_at
-            )
-            return created, True
-        raise Conflict("the message is being changed concurrently; retry the request")
 
-    async def _claimed_match(
-        self, session: Session, workspace_id: str, digest: str, target: Target, wanted: TagMap
-    ) -> Message | None:
-        """The message the digest is claimed for, if it still matches; a claim whose message
-        is gone or was retagged is released."""
-        claims = DiscriminatorRepository(session)
-        target_id = await claims.get_target(workspace_id, digest)
-        if target_id is None:
-            return None
-        found = await MessageRepository(session).get(workspace_id, target_id)
-        if (
-            found is not None
-            and found.conversation_id == target.conversation_id
-            and tags_match(found.tags, wanted)
-        ):
-            return found
-        await claims.release_target(target_id)
-        return None
+        def matches(found: Message) -> bool:
+            in_conversation = found.conversation_id == target.conversation_id
+            return in_conversation and tags_match(found.tags, wanted)
+
+        load = discriminators.loader(partial(repository.get, workspace_id), matches)
+
+        async def create(message_id: str) -> Message:
+            payload = _required(data.payload)
+            return await self._insert(
+                session, workspace_id, data, payload, target, message_id, imported_at=imported_at
+            )
+
+        find = partial(repository.find_by_tags, workspace_id, target.conversation_id, wanted)
+        claim = discriminators.Claim(DISCRIMINATOR_KIND, digest, "message")
+        found, made = await discriminators.get_or_create(
+            session, workspace_id, claim, load, find, create
+        )
+        if not made:  # matched: the request's payload and tags are applied to it
+            found = await self._apply(session, found, data.payload, data.tags, digest)
+        return found, made
 
     async def tag_values(
         self, session: Session, workspace_id: str, key: str, *, after: str | None, limit: int
@@ -194,7 +174,7 @@ class MessageService:
         found = await self.get_or_raise(session, workspace_id, message_id)
         await MessageRepository(session).delete(workspace_id, message_id)
         # A later get-or-create with the same tags creates afresh instead of finding nothing.
-        await DiscriminatorRepository(session).release_target(message_id)
+        await discriminators.release(session, message_id)
         await conversation_service.forget_message(session, workspace_id, found.conversation_id)
         await event_service.record(
             session,
@@ -228,6 +208,16 @@ class MessageService:
         return await interactions.update_status(
             session, workspace_id, message_id, data, known=known
         )
+
+    async def record_shown(
+        self, session: Session, workspace_id: str, message_id: str
+    ) -> tuple[Message, bool]:
+        """The message's recipient has been shown it (a stream wrote it to them): delivered,
+        when it was only sent. ``moves_when_shown`` says beforehand whether it can change."""
+        return await interactions.record_shown(session, workspace_id, message_id)
+
+    def moves_when_shown(self, message: Message) -> bool:
+        return interactions.moves_when_shown(message)
 
     async def record_interaction(
         self, session: Session, workspace_id: str, message_id: str, data: InteractionCreate
@@ -337,12 +327,9 @@ class MessageService:
             message.workspace_id, message.id, {key: row[key] for key in changes}
         )
         if "tags" in changes:
-            claims = DiscriminatorRepository(session)
-            await claims.release_target(message.id)
-            if digest is not None:
-                await claims.claim(
-                    message.workspace_id, digest, kind=DISCRIMINATOR_KIND, target_id=message.id
-                )
+            await discriminators.reclaim(
+                session, message.workspace_id, message.id, kind=DISCRIMINATOR_KIND, digest=digest
+            )
         await self._record(session, updated, "message.updated")
         return updated
 

@@ -6,6 +6,11 @@ steps (a provider that reports ``read`` first) but never goes back. ``failed``, 
 ends it too and is the one state a terminal message may still move into: a failed or canceled
 message can still be deleted, and nothing ever leaves ``deleted``.
 
+What a change implies is recorded on the way: ``read`` reported for a message only ``sent``
+records ``delivered`` first (it was delivered, since it was read), so every surface sees the
+same history. A message shown to its recipient (a stream that wrote it to them) is delivered
+when it was only sent (``shown_status``).
+
 Every allowed transition strictly raises ``rank``, so no sequence of accepted transitions can
 move a message backwards, and a duplicate (``current == target``) is never a change. Late or
 repeated provider callbacks are therefore harmless: ``transition`` says no and nothing is written.
@@ -39,6 +44,9 @@ PROGRESS: Final[tuple[Status, ...]] = (
     "read",
 )
 TERMINAL: Final[frozenset[Status]] = frozenset({"failed", "rejected", "canceled", "deleted"})
+# Where an outgoing message has gone out to its recipient, and where it has not yet.
+WENT_OUT: Final[tuple[Status, ...]] = ("sent", "delivered", "read")
+NOT_YET_OUT: Final[tuple[Status, ...]] = ("scheduled", "accepted", "sending")
 
 # Where each ending may be entered from. ``deleted`` is entered from anywhere but itself.
 _ENDING_SOURCES: Final[dict[Status, frozenset[Status]]] = {
@@ -77,6 +85,16 @@ def transition(current: Status, target: Status) -> bool:
     if target in _ENDING_SOURCES:
         return current in _ENDING_SOURCES[target]
     return _PROGRESS_RANK[target] > _PROGRESS_RANK[current]
+
+
+def implied_by(current: Status, target: Status) -> Status | None:
+    """The status a change from ``current`` to ``target`` passes through first, if any."""
+    return "delivered" if (current, target) == ("sent", "read") else None
+
+
+def shown_status(current: Status) -> Status | None:
+    """What a message in ``current`` moves to once shown to its recipient, if anything."""
+    return "delivered" if current == "sent" else None
 
 
 def sources(target: Status) -> frozenset[Status]:

@@ -372,6 +372,27 @@ class TestOneMessage:
         assert deleted.status_code == 204
         assert (await client.get(url, headers=headers)).status_code == 404
 
+    async def test_read_of_a_message_only_sent_records_delivered_first(
+        self, client: httpx.AsyncClient, workspace: WorkspaceFixture, scene: Scene
+    ) -> None:
+        headers = workspace.headers
+        created = (
+            await post_message(
+                client, workspace, {"conversation_id": scene.conversation.id, "payload": text("a")}
+            )
+        ).json()
+        url = f"/v1/messages/{created['id']}"
+        sent = await client.post(f"{url}/status", json={"status": "sent"}, headers=headers)
+        read = await client.post(f"{url}/status", json={"status": "read"}, headers=headers)
+        assert (sent.json()["changed"], read.json()["changed"]) == (True, True)
+        assert read.json()["message"]["status"] == "read"
+        listed = await client.get(f"{url}/interactions", params={"order": "asc"}, headers=headers)
+        assert [(i["type"], i["details"]["previous"]) for i in listed.json()["data"]] == [
+            ("sent", "accepted"),
+            ("delivered", "sent"),
+            ("read", "delivered"),
+        ]
+
     @pytest.mark.parametrize(
         ("path", "body", "field"),
         [

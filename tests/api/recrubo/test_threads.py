@@ -3,6 +3,7 @@ contact an identifier names."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -52,6 +53,23 @@ class TestCreate:
             "/message-threads", thread_body(channel="whatsapp", identifier="+31699999999")
         )
         assert other.json()["data"]["id"] != first.json()["data"]["id"]
+
+    async def test_concurrent_first_posts_create_one_thread_and_answer_201_once(
+        self, recrubo: Recrubo
+    ) -> None:
+        """Created or found is what the core's get-or-create says, not a guess from the clock
+        (a thread another request created a moment ago was found, not created)."""
+        # The candidate exists already: the posts race on the thread itself, not on him.
+        candidate = await recrubo.client.post(
+            "/v1/contacts",
+            json={"identifiers": [{"key": "phonenumber", "value": "+31655555555"}]},
+            headers=recrubo.workspace.headers,
+        )
+        assert candidate.status_code == 201, candidate.text
+        body = thread_body(channel="sms", identifier="+31655555555")
+        responses = await asyncio.gather(*(recrubo.post("/message-threads", body) for _ in "abcd"))
+        assert sorted(response.status_code for response in responses) == [200, 200, 200, 201]
+        assert len({response.json()["data"]["id"] for response in responses}) == 1
 
     async def test_email_thread_and_paused_bot(self, recrubo: Recrubo) -> None:
         response = await recrubo.post(

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import httpx
 
-from hubbub.api.webchat.listen import Listener, _record_delivered
+from hubbub.api.webchat.listen import Listener, _record_shown
 from hubbub.db.uow import Database
 from hubbub.kit.clock import utcnow
 from hubbub.messages.service import message as message_service
@@ -165,7 +165,7 @@ async def test_a_message_deleted_right_after_it_was_shown_leaves_the_stream_alon
         contact_id=visitor.id,
         keepalive_seconds=1.0,
     )
-    await _record_delivered(listener, shown)
+    await _record_shown(listener, shown)
     async with database.read() as session:
         assert await message_service.get(session, workspace.id, reply) is None
 

@@ -13,6 +13,7 @@ from hubbub.api.bird import defaults
 from hubbub.api.bird.bodies import subject_of, to_payload
 from hubbub.api.bird.errors import bird_field, details_of
 from hubbub.api.bird.schemas import CreateMessage, ReceiverContact
+from hubbub.contacts.service import address_of
 from hubbub.contacts.service import contact as contact_service
 from hubbub.db.uow import Session
 from hubbub.errors import HubbubError, NotFound, UnprocessableEntity
@@ -95,9 +96,11 @@ async def _known_contact(
         found = await contact_service.get_or_raise(session, workspace_id, contact_id)
     except NotFound as error:
         raise UnprocessableEntity("the contact does not exist", field=field) from error
-    if not found.identifiers:
+    # No platform key is known here: the core's rule then picks the contact's first identifier.
+    address = address_of(found, None)
+    if address is None:
         raise UnprocessableEntity("the contact has no identifier to send to", field=field)
-    return found.identifiers[0].key, found.identifiers[0].value
+    return address.key, address.value
 
 
 async def _reply_to_tags(

@@ -8,20 +8,20 @@ names that integration; the Botpress ``channel`` string is kept on the conversat
 as its integration. A request that names no integration uses the caller's
 ``x-integration-alias`` header, else ``hubbub``.
 
-Two concurrent first uses of a new integration name on PostgreSQL could create two channels; the
-oldest is used from then on (SQLite has a single writer, so it cannot happen there).
+Which channel that is, and its creation on first use (concurrent first uses create one), is the
+core's rule: ``ChannelService.get_or_create_for_platform`` with ``named=True``.
 """
 
 from __future__ import annotations
 
 from hubbub.api.botpress.deps import BotCaller
-from hubbub.channels.schemas import Channel, ChannelCreate
+from hubbub.channels.schemas import Channel, Platform
 from hubbub.channels.service import channel as channel_service
 from hubbub.db.uow import Session
 from hubbub.errors import InvalidInput
 
 CHANNEL_PREFIX = "botpress:"
-PLATFORM = "sandbox"
+PLATFORM: Platform = "sandbox"
 DEFAULT_INTEGRATION = "hubbub"
 
 
@@ -47,19 +47,17 @@ def integration_of(channel: Channel | None) -> str:
 
 
 async def find_channel(session: Session, workspace_id: str, integration: str) -> Channel | None:
-    wanted = CHANNEL_PREFIX + integration
-    channels = await channel_service.list(session, workspace_id, platform=PLATFORM)
-    named = [channel for channel in channels if channel.name == wanted]
-    return min(named, key=lambda channel: (channel.created_at, channel.id), default=None)
+    name = CHANNEL_PREFIX + integration
+    return await channel_service.for_platform(session, workspace_id, PLATFORM, name=name)
 
 
 async def channel_for(session: Session, workspace_id: str, integration: str) -> Channel:
     """The integration's channel, created on first use."""
-    found = await find_channel(session, workspace_id, integration)
-    if found is not None:
-        return found
-    data = ChannelCreate(platform=PLATFORM, name=CHANNEL_PREFIX + integration)
-    return await channel_service.create(session, workspace_id, data)
+    name = CHANNEL_PREFIX + integration
+    channel, _ = await channel_service.get_or_create_for_platform(
+        session, workspace_id, platform=PLATFORM, name=name, named=True
+    )
+    return channel
 
 
 async def integration_names(session: Session, workspace_id: str) -> dict[str, str]:

@@ -38,8 +38,5 @@ async def find_chat(session: Session, workspace_id: str, chat_id: str) -> Conver
 async def chat_user(
     session: Session, workspace_id: str, conversation: Conversation
 ) -> Contact | None:
-    """The chat's user: its first contact participant."""
-    ids = await conversation_service.contact_participant_ids(session, workspace_id, conversation.id)
-    if not ids:
-        return None
-    return await contact_service.get(session, workspace_id, ids[0])
+    """The chat's user: its primary contact."""
+    return await conversation_service.primary_contact(session, workspace_id, conversation.id)

@@ -29,12 +29,12 @@ from hubbub.api.recrubo.query import (
 from hubbub.api.recrubo.schemas import ThreadCreateDocument, ThreadPatchDocument
 from hubbub.channels.schemas import DEFAULT_IDENTIFIER_KEY, PLATFORMS
 from hubbub.channels.service import channel as channel_service
+from hubbub.contacts.service import address_of
 from hubbub.contacts.service import contact as contact_service
 from hubbub.conversations.schemas import Conversation, ConversationUpdate
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
 from hubbub.errors import Conflict, InvalidInput
-from hubbub.kit.clock import utcnow
 from hubbub.messages.schemas import Message, MessageFilter
 from hubbub.messages.service import message as message_service
 
@@ -45,13 +45,13 @@ THREAD_FILTERS: dict[str, tuple[str, ...]] = {"channel": ("eq",), "identifier": 
 
 
 async def channel_for(session: Session, workspace_id: str, platform: str, pointer: str) -> str:
-    """The id of the workspace's (first) channel of ``platform``."""
+    """The id of the workspace's channel of ``platform`` (the core's rule: its oldest)."""
     if platform not in PLATFORMS:
         raise invalid_field(pointer, f"unknown channel '{platform}'; one of {', '.join(PLATFORMS)}")
-    ids = await channel_service.ids_for_platform(session, workspace_id, platform)
-    if not ids:
+    found = await channel_service.for_platform(session, workspace_id, platform)
+    if found is None:
         raise invalid_field(pointer, f"this workspace has no {platform} channel")
-    return ids[0]
+    return found.id
 
 
 @router.post("/message-threads")
@@ -69,12 +69,10 @@ async def create_thread(request: Request, actor: Writer, session: WriteSession) 
         )
     except InvalidInput as error:
         raise invalid_field("/data/attributes/identifier", error.message) from error
-    started = utcnow()
     # One thread per channel and candidate: posting it again answers the existing one.
-    conversation = await conversation_service.get_or_create_for_contacts(
+    conversation, created = await conversation_service.get_or_create_for_contacts(
         session, workspace_id, channel_id=channel_id, contact_ids=[contact.id]
     )
-    created = conversation.created_at >= started
     if attributes.chatbotPaused != bool(conversation.attributes.get(CHATBOT_PAUSED, False)):
         conversation = await _set_paused(session, conversation, attributes.chatbotPaused)
     view = await thread_view(session, conversation, frozenset())
@@ -100,18 +98,11 @@ async def thread_view(
     if conversation.channel_id is not None:
         channel = await channel_service.get(session, workspace_id, conversation.channel_id)
         platform = channel.platform if channel is not None else None
-    identifier = None
-    contact_ids = await conversation_service.contact_participant_ids(
-        session, workspace_id, conversation.id
-    )
-    if contact_ids:
-        contact = await contact_service.get(session, workspace_id, contact_ids[0])
-        key = DEFAULT_IDENTIFIER_KEY.get(platform or "")
-        identifiers = contact.identifiers if contact is not None else []
-        chosen = next((i for i in identifiers if i.key == key), None) or next(
-            iter(identifiers), None
-        )
-        identifier = chosen.value if chosen is not None else None
+    contact = await conversation_service.primary_contact(session, workspace_id, conversation.id)
+    address = None
+    if contact is not None:
+        address = address_of(contact, DEFAULT_IDENTIFIER_KEY.get(platform or ""))
+    identifier = None if address is None else address.value
     message_ids = None
     if "messages" in include:
         message_ids = [m.id for m in await _messages(session, conversation)]
@@ -191,10 +182,10 @@ async def _scope(
     participant_id: str | None = None
     for item in query.filters:
         if item.attribute == "channel":
-            channels = await channel_service.ids_for_platform(session, workspace_id, item.value)
-            if not channels:
+            found = await channel_service.for_platform(session, workspace_id, item.value)
+            if found is None:
                 return None
-            channel_id = channels[0]
+            channel_id = found.id
         else:
             contacts = await contact_service.contact_ids_for_identifier(
                 session, workspace_id, item.value

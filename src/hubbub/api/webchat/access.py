@@ -20,10 +20,10 @@ from hubbub.db.uow import Session
 from hubbub.errors import NotFound
 from hubbub.messages.schemas import Message
 from hubbub.messages.service import message as message_service
-from hubbub.messages.status import Status
+from hubbub.messages.status import WENT_OUT, Status
 
-# Incoming messages are stored ``delivered``; outgoing ones reach the user from ``sent`` on.
-VISIBLE: Final[tuple[Status, ...]] = ("sent", "delivered", "read")
+# Incoming messages are stored ``delivered``; outgoing ones reach the user once they went out.
+VISIBLE: Final[tuple[Status, ...]] = WENT_OUT
 # A tag that lets operators find a channel's webchat users (GET /v1/contacts?tag=...); it is
 # also what makes a contact a user of that channel here.
 CHANNEL_TAG: Final = "webchat_channel"

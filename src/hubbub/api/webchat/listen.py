@@ -12,9 +12,8 @@ The signals, each from one core event of the conversation:
 * ``message_created`` (the Chat message + ``isBot``): a message from the user's side when it
   is created, and an outgoing message when it has been sent (its status leaves the
   not-yet-sent states), so a scheduled message appears when it goes out. When the stream has
-  written an outgoing message that was only ``sent``, it records ``delivered`` through the core
-  status machine, which makes it an interaction and an event and never moves a message
-  backwards.
+  written an outgoing message, it tells the core the message was shown to its recipient
+  (``record_shown``: one only ``sent`` is then ``delivered``, an interaction and an event).
 * ``message_deleted`` (``id``, ``conversationId``, ``userId``: its author): from
   ``message.deleted``, for a message the user could see (one deleted before it went out was
   never shown, so its deletion is not either). A ``message.deleted`` recorded before the event
@@ -55,8 +54,9 @@ from hubbub.conversations.schemas import PARTICIPANT_ADDED, PARTICIPANT_REMOVED
 from hubbub.db.uow import Database, Session
 from hubbub.errors import NotFound
 from hubbub.events.schemas import Event
-from hubbub.messages.schemas import Author, Message, StatusUpdate
+from hubbub.messages.schemas import Author, Message
 from hubbub.messages.service import message as message_service
+from hubbub.messages.status import NOT_YET_OUT, WENT_OUT
 from hubbub.realtime.hub import Hub, Subscriber
 from hubbub.realtime.stream import replay
 
@@ -78,8 +78,8 @@ EVENT_TYPES: Final = frozenset(
         *PARTICIPANT_SIGNALS,
     }
 )
-NOT_YET_SENT: Final = frozenset({"scheduled", "accepted", "sending"})
-REACHED_USER: Final = frozenset({"sent", "delivered", "read"})
+NOT_YET_SENT: Final = frozenset(NOT_YET_OUT)
+REACHED_USER: Final = frozenset(WENT_OUT)
 
 
 @dataclass(frozen=True)
@@ -190,9 +190,9 @@ async def _emit(listener: Listener, event: Event) -> AsyncIterator[bytes]:
     if shown is None:
         return
     yield _format(event.seq, _signal(shown))
-    # Only now has the user's stream taken the message: that is what delivered means here.
-    if isinstance(shown, Message) and shown.direction == "outgoing" and shown.status == "sent":
-        await _shielded(_record_delivered(listener, shown))
+    # Only now has the user's stream taken the message: the core says what that changes.
+    if isinstance(shown, Message) and message_service.moves_when_shown(shown):
+        await _shielded(_record_shown(listener, shown))
 
 
 def _signal(shown: Signal | Message | BotEvent) -> dict[str, Any]:
@@ -273,14 +273,12 @@ async def _shielded(write: Coroutine[Any, Any, None]) -> None:
     await asyncio.shield(task)
 
 
-async def _record_delivered(listener: Listener, message: Message) -> None:
+async def _record_shown(listener: Listener, message: Message) -> None:
     # A message deleted since the stream showed it has no status left to move: that is no
     # reason to break the stream.
     with contextlib.suppress(NotFound):
         async with listener.database.transaction() as session:
-            await message_service.update_status(
-                session, listener.workspace_id, message.id, StatusUpdate(status="delivered")
-            )
+            await message_service.record_shown(session, listener.workspace_id, message.id)
 
 
 def _format(seq: int, signal: dict[str, Any]) -> bytes:

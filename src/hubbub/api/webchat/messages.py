@@ -4,7 +4,7 @@ authored by him (his contact), through the core message service like any inbound
 ``POST /messages/{id}/read`` is a Hubbub extension to the Chat API: the page acknowledges that
 the user has seen a message sent to him, which records ``read`` through the core status
 machine (an interaction and an event; a message never moves backwards). A message still
-``sent`` is recorded ``delivered`` first: it was, since the user has read it.
+``sent`` is recorded ``delivered`` first, by the machine's own rule: read implies delivered.
 
 ``DELETE /messages/{id}`` deletes a message the user wrote himself (through the core, which
 records ``message.deleted``); a message he can see but did not write answers 403."""
@@ -55,14 +55,10 @@ async def acknowledge_message(message_id: str, user: Writer, session: WriteSessi
         raise UnprocessableEntity(
             "only messages sent to the user can be acknowledged", field="message_id"
         )
-    if found.status == "sent":
-        # Read implies delivered. The page can acknowledge before the stream that showed it
-        # has recorded delivered; recording it here keeps the history sent, delivered, read.
-        await message_service.update_status(
-            session, user.workspace_id, found.id, StatusUpdate(status="delivered")
-        )
+    # Read implies delivered: the core records delivered first when the stream that showed
+    # the message has not yet.
     moved, _ = await message_service.update_status(
-        session, user.workspace_id, found.id, StatusUpdate(status="read")
+        session, user.workspace_id, found.id, StatusUpdate(status="read"), known=found
     )
     return json_response({"message": chat_message(moved), "status": moved.status}, 200)
 

@@ -80,7 +80,7 @@ async def list_user_chats_of_user(
 @router.post("/users/{user_id}/user-chats")
 async def create_user_chat(user_id: str, actor: Writer, session: WriteSession) -> Response:
     found = await find_user(session, actor.workspace_id, user_id)
-    channel = await channel_service.get_or_create_default(
+    channel, _ = await channel_service.get_or_create_for_platform(
         session,
         actor.workspace_id,
         platform=defaults.CHAT_CHANNEL_PLATFORM,
