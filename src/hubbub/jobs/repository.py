@@ -14,14 +14,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
+from hubbub.db.keyset import keyset
 from hubbub.db.models import job
 from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
 from hubbub.jobs.schemas import Job
-from hubbub.kit.clock import from_micros
 from hubbub.kit.cursors import Cursor
 
 # The PostgreSQL channel ``NOTIFY`` wakes workers on.
@@ -208,10 +208,7 @@ class JobRepository:
         statement = select(job).where(*_in_workspace(workspace_id))
         if statuses:
             statement = statement.where(job.c.status.in_(statuses))
-        if after is not None:
-            bound = (from_micros(after.created_us), after.id)
-            statement = statement.where(tuple_(job.c.created_at, job.c.id) < bound)
-        statement = statement.order_by(job.c.created_at.desc(), job.c.id.desc()).limit(limit)
+        statement = keyset(statement, job.c.created_at, job.c.id, after, "desc").limit(limit)
         rows = await self.session.conn.execute(statement)
         return [_to_job(row._mapping) for row in rows]
 
