@@ -24,12 +24,8 @@ from hubbub.db.uow import Session
 from hubbub.jobs.schemas import Job
 from hubbub.kit.cursors import Cursor
 
-# The PostgreSQL channel ``NOTIFY`` wakes workers on.
-NOTIFY_CHANNEL = "hubbub_jobs"
-
 # One compiled INSERT reused for every job.
 _INSERT_JOB = prepared(insert(job), deferrable=True)
-_NOTIFY = prepared(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
 
 # A job this worker still holds for this attempt: settling one it lost (its lease ran out and
@@ -99,12 +95,6 @@ class JobRepository:
 
     async def insert(self, values: dict[str, Any]) -> None:
         await self.session.conn.execute(_INSERT_JOB, values)
-
-    async def notify(self) -> None:
-        """Wake listening workers once this transaction commits (PostgreSQL only; a no-op
-        elsewhere). Identical notifications of one transaction are delivered once."""
-        if self.session.caps.supports_listen_notify:
-            await self.session.conn.execute(_NOTIFY, {})
 
     async def claim_due(
         self,
