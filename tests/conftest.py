@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from hubbub.app import create_app
 from hubbub.config import Settings
 from hubbub.db.migrate import upgrade
 from hubbub.db.uow import Database, Session
+from hubbub.kit.clock import ManualClock
 from hubbub.workspaces.schemas import WorkspaceCreate
 from hubbub.workspaces.service import workspace as workspace_service
 
@@ -70,6 +71,15 @@ async def database(
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir: Path = tmp_path_factory.mktemp("data")
     return Settings(data_dir=data_dir, secret=TEST_SECRET)
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualClock]:
+    """The process's clock, standing still at the real time of the test's start until the test
+    sets or advances it (instead of sleeping until two timestamps differ); the system clock
+    again afterwards. Only what Hubbub dates reads it (``utcnow``): timers keep the real time."""
+    with ManualClock().installed() as manual:
+        yield manual
 
 
 @pytest.fixture(scope="session")

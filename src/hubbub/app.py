@@ -16,11 +16,13 @@ from hubbub.api.errors import install_error_handlers
 from hubbub.api.limits import BodySizeLimit
 from hubbub.api.native import router as native_api
 from hubbub.api.shortcuts import ShortcutApp
-from hubbub.background import Background, LoopContext, loops_for
 from hubbub.config import Settings
 from hubbub.db.migrate import upgrade
 from hubbub.db.uow import Database
 from hubbub.kit.cursors import CursorCodec
+from hubbub.process.context import LoopContext
+from hubbub.process.loops import serve_loops
+from hubbub.process.supervisor import Background
 
 API_VERSION = "0.1.0"
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
@@ -52,9 +54,7 @@ def create_app(
             await upgrade(db)
         app.state.database = db
         tune_garbage_collector()
-        background = Background(
-            loops_for(settings, serving=True), LoopContext(db, settings, asyncio.Event())
-        )
+        background = Background(serve_loops(settings), LoopContext(db, settings, asyncio.Event()))
         background.start()
         try:
             yield

@@ -13,12 +13,12 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from hubbub.background import LoopContext
 from hubbub.config import Settings
 from hubbub.db.uow import Database
 from hubbub.delivery.email_inbound import run_smtp_listener
 from hubbub.delivery.runner import run_due
 from hubbub.kit.ids import new_id
+from hubbub.process.context import LoopContext
 from tests.conftest import WorkspaceFixture
 from tests.connectors.conftest import SmtpServer
 from tests.connectors.test_end_to_end import create, status_of

@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from dataclasses import dataclass
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import text
 
 from hubbub.config import Settings
+from hubbub.db.notify import JOBS_CHANNEL, asyncpg_dsn
 from hubbub.db.uow import Database
 from hubbub.delivery import handlers, queue
 from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError
-from hubbub.delivery.notify import listen_for_jobs, plain_dsn
 from hubbub.delivery.runner import Runner, run_due, worker_loop
-from hubbub.jobs import service as job_service_module
-from hubbub.jobs.repository import NOTIFY_CHANNEL
 from hubbub.jobs.service import job as job_service
 from hubbub.kit.ids import new_id
-from hubbub.realtime.relay import Relay
+from hubbub.process.context import LoopContext
 from tests.conftest import WorkspaceFixture
 from tests.delivery.conftest import jobs_of
 
@@ -192,20 +189,13 @@ async def test_two_runners_never_run_one_job_twice(
     assert [ran[target] for target in targets] == [1] * 40
 
 
-@dataclass(frozen=True)
-class Loop:
-    database: Database
-    settings: Settings
-    stop: asyncio.Event
-
-
 async def test_the_worker_is_woken_by_a_commit_not_by_its_poll(
     database: Database, workspace: WorkspaceFixture, fast: Settings
 ) -> None:
     # A poll far longer than the test may take: only the wake-up can start the job in time.
     sleepy = fast.model_copy(update={"worker_poll_seconds": 300.0})
     stop = asyncio.Event()
-    worker = asyncio.create_task(worker_loop(Loop(database, sleepy, stop)))
+    worker = asyncio.create_task(worker_loop(LoopContext(database, sleepy, stop)))
     try:
         await asyncio.sleep(0.2)  # let the worker go idle first
         target = new_id()
@@ -226,15 +216,21 @@ async def test_postgres_notify_reaches_a_listener_at_commit(
 ) -> None:
     if not database.caps.supports_listen_notify:
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    # A second ``Database`` stands in for a worker process: only the NOTIFY can wake it.
+    elsewhere = Database(database.url, pool_size=2)
     woken = asyncio.Event()
-    async with listen_for_jobs(database, woken.set):
-        async with database.transaction() as session:
-            await job_service.enqueue(
-                session, kind="test.count", target_id=new_id(), workspace_id=workspace.id
-            )
-            await asyncio.sleep(0.2)
-            assert not woken.is_set()  # nothing before commit
-        await asyncio.wait_for(woken.wait(), timeout=5)
+    elsewhere.notifier.jobs.listen(woken.set)
+    try:
+        async with elsewhere.notifier.following(elsewhere.notifier.jobs):
+            async with database.transaction() as session:
+                await job_service.enqueue(
+                    session, kind="test.count", target_id=new_id(), workspace_id=workspace.id
+                )
+                await asyncio.sleep(0.2)
+                assert not woken.is_set()  # nothing before commit
+            await asyncio.wait_for(woken.wait(), timeout=5)
+    finally:
+        await elsewhere.dispose()
 
 
 async def test_a_relay_notifies_other_processes_after_the_commit(
@@ -246,12 +242,12 @@ async def test_a_relay_notifies_other_processes_after_the_commit(
     if not database.caps.supports_listen_notify:
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     senders: asyncio.Queue[int] = asyncio.Queue()
-    listener = await asyncpg.connect(plain_dsn(database.url))
-    await listener.add_listener(NOTIFY_CHANNEL, lambda _c, pid, _ch, _p: senders.put_nowait(pid))
+    listener = await asyncpg.connect(asyncpg_dsn(database.url))
+    await listener.add_listener(JOBS_CHANNEL, lambda _c, pid, _ch, _p: senders.put_nowait(pid))
     stop = asyncio.Event()
-    relay = asyncio.create_task(Relay(database).run(stop))
+    relay = asyncio.create_task(database.notifier.relay(stop))
     try:
-        while not job_service_module._publishers:  # noqa: ASYNC110 - the relay has no ready event
+        while not database.notifier.jobs.publishers:  # noqa: ASYNC110 - the relay has no ready event
             await asyncio.sleep(0.01)
         async with database.transaction() as session:
             await job_service.enqueue(

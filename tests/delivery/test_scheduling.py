@@ -10,7 +10,7 @@ from hubbub.config import Settings
 from hubbub.db.uow import Database
 from hubbub.delivery.runner import run_due
 from hubbub.errors import Conflict
-from hubbub.kit.clock import utcnow
+from hubbub.kit.clock import ManualClock, utcnow
 from hubbub.messages.schemas import MessageFilter
 from hubbub.messages.service import message as message_service
 from tests.conftest import WorkspaceFixture
@@ -18,10 +18,10 @@ from tests.delivery.conftest import get_message, jobs_of, make_channel, send
 
 
 async def test_a_scheduled_message_waits_for_its_time(
-    database: Database, workspace: WorkspaceFixture, fast: Settings
+    database: Database, workspace: WorkspaceFixture, fast: Settings, clock: ManualClock
 ) -> None:
     channel = await make_channel(database, workspace.id)
-    at = utcnow() + timedelta(hours=2)
+    at = clock.now() + timedelta(hours=2)
     message = await send(database, workspace.id, channel, scheduled_for=at)
     assert await run_due(database, fast, workspace_id=workspace.id) == 0
     [job] = await jobs_of(database, message.id)
@@ -31,6 +31,12 @@ async def test_a_scheduled_message_waits_for_its_time(
             session, workspace.id, MessageFilter(status=["scheduled"])
         )
     assert [m.id for m in listed] == [message.id]
+    clock.advance(timedelta(hours=2) - timedelta(microseconds=1))
+    assert await run_due(database, fast, workspace_id=workspace.id) == 0
+    clock.advance(timedelta(microseconds=1))  # its time has come
+    assert await run_due(database, fast, workspace_id=workspace.id) >= 1
+    sent = await get_message(database, workspace.id, message.id)
+    assert (sent.status, sent.updated_at) == ("read", at)
 
 
 async def test_rescheduling_moves_the_message_and_its_job(

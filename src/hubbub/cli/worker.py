@@ -12,10 +12,12 @@ from typing import Annotated
 
 import typer
 
-from hubbub.background import Background, LoopContext, loops_for
 from hubbub.cli.context import console, open_database, print_json, run, settings_from_env
 from hubbub.config import Settings
 from hubbub.delivery.runner import run_due
+from hubbub.process.context import LoopContext
+from hubbub.process.loops import worker_loops
+from hubbub.process.supervisor import Background
 
 
 def worker(
@@ -60,7 +62,7 @@ async def _serve(settings: Settings) -> None:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        loops = loops_for(settings, serving=False)
+        loops = worker_loops()
         background = Background(loops, LoopContext(database, settings, stop))
         background.start()
         names = ", ".join(item.name for item in loops)

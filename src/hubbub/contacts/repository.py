@@ -9,10 +9,10 @@ from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, tuple_,
 from sqlalchemy.engine import Row
 
 from hubbub.contacts.schemas import Contact, ContactQuery, Identifier
+from hubbub.db.keyset import keyset
 from hubbub.db.models import contact, contact_identifier, conversation_participant
 from hubbub.db.tag_values import tag_value_page
 from hubbub.db.uow import Session
-from hubbub.kit.clock import from_micros
 from hubbub.kit.cursors import Cursor, Order
 
 ci = contact_identifier
@@ -214,14 +214,7 @@ class ContactRepository:
             query = query.where(contact.c.id.in_(_identifier_subquery(workspace_id, matches)))
         if tag is not None:
             query = query.where(self._tag_condition(tag))
-        position = tuple_(contact.c.created_at, contact.c.id)
-        if after is not None:
-            mark = (from_micros(after.created_us), after.id)
-            query = query.where(position > mark if order == "asc" else position < mark)
-        if order == "asc":
-            query = query.order_by(contact.c.created_at, contact.c.id)
-        else:
-            query = query.order_by(contact.c.created_at.desc(), contact.c.id.desc())
+        query = keyset(query, contact.c.created_at, contact.c.id, after, order)
         contacts = await self._load(query.limit(limit + 1))
         return contacts[:limit], len(contacts) > limit
 
@@ -260,14 +253,7 @@ class ContactRepository:
         if query.before is not None:
             statement = statement.where(ranged <= query.before)
         sort = contact.c[query.sort_field]
-        position = tuple_(sort, contact.c.id)
-        if after is not None:
-            mark = (from_micros(after.created_us), after.id)
-            statement = statement.where(position > mark if order == "asc" else position < mark)
-        if order == "asc":
-            statement = statement.order_by(sort, contact.c.id)
-        else:
-            statement = statement.order_by(sort.desc(), contact.c.id.desc())
+        statement = keyset(statement, sort, contact.c.id, after, order)
         contacts = await self._load(statement.limit(limit + 1))
         return contacts[:limit], len(contacts) > limit
 

@@ -16,7 +16,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, CursorResult, Engine, Executable
 
@@ -25,11 +25,14 @@ from hubbub.db.checkpoint import Checkpointer, checkpointer_for
 from hubbub.db.deferred import WriteBehind
 from hubbub.db.engine import Capabilities, capabilities_for, create_async, create_sync
 from hubbub.db.group_commit import GroupCommitWriter
+from hubbub.db.notify import Notifier
 
 if TYPE_CHECKING:  # the asyncio extension costs a quarter second to import; SQLite never needs it
     from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Savepoint(Protocol):
@@ -104,6 +107,8 @@ class Session:
 
     conn: Conn
     caps: Capabilities
+    # The database's wake-ups (``hubbub.db.notify``): what a write announces after commit.
+    notifier: Notifier
     _after_commit: list[Callable[[], None]] = field(default_factory=list)
     _after_rollback: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -135,6 +140,9 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 20, pool_timeout: float = 10.0) -> None:
         self.url = url
         self.caps = capabilities_for(url)
+        self.notifier = Notifier(url, cross_process=self.caps.supports_listen_notify)
+        # One object per factory for this database in this process (``shared``).
+        self._shared: dict[Callable[[Database], Any], Any] = {}
         self.sync_engine: Engine | None = None
         self.async_engine: AsyncEngine | None = None
         if self.caps.name == "sqlite":
@@ -150,6 +158,14 @@ class Database:
                 before_commit=fulltext.index_new_messages,
                 after_commit=self.checkpointer.after_commit if self.checkpointer else None,
             )
+
+    def shared(self, factory: Callable[[Database], T]) -> T:
+        """This process's one ``factory(self)``, made at its first use: what every user of the
+        database in the process shares (the realtime hub that feeds all its streams)."""
+        found = self._shared.get(factory)
+        if found is None:
+            found = self._shared[factory] = factory(self)
+        return found
 
     async def dispose(self) -> None:
         if self.checkpointer is not None:
@@ -171,7 +187,7 @@ class Database:
             else:
                 # SQLite: a turn in a shared transaction, committed with its group (group_commit).
                 async with self.writer.unit() as connection:
-                    session = Session(conn=SyncConn(connection), caps=self.caps)
+                    session = Session(SyncConn(connection), self.caps, self.notifier)
                     opened.append(session)
                     yield session
         except BaseException:
@@ -221,7 +237,7 @@ class Database:
         with self.sync_engine.connect() as connection:
             connection.info["hubbub_begin"] = begin  # read by the engine's "begin" hook
             with connection.begin() as transaction:
-                yield Session(conn=SyncConn(connection), caps=self.caps)
+                yield Session(SyncConn(connection), self.caps, self.notifier)
                 if commit:
                     transaction.commit()
                 else:
@@ -232,7 +248,7 @@ class Database:
         assert self.async_engine is not None
         async with self.async_engine.connect() as connection, connection.begin() as transaction:
             conn = AsyncConn(connection, autocommit=autocommit)
-            yield Session(conn=conn, caps=self.caps)
+            yield Session(conn, self.caps, self.notifier)
             if commit:
                 await conn.commit(transaction)
             else:

@@ -11,13 +11,10 @@ listener answers ``250``; a failure answers ``451`` so the sending server retrie
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from typing import Protocol
 
 from hubbub.channels.schemas import Channel
 from hubbub.channels.service import channel as channel_service
-from hubbub.config import Settings
 from hubbub.connectors.base import InboundBatch
 from hubbub.connectors.email import parse_raw
 from hubbub.connectors.smtp_listener import listen
@@ -28,6 +25,7 @@ from hubbub.delivery.inbound_media import store_in_hand
 from hubbub.errors import HubbubError
 from hubbub.media.service import media as media_service
 from hubbub.messages.schemas import Message
+from hubbub.process.context import LoopContext
 
 log = logging.getLogger(__name__)
 
@@ -82,23 +80,10 @@ class ChannelMailbox:
         return list(found.values())
 
 
-class LoopSource(Protocol):
-    """What a background loop is given (``hubbub.background.LoopContext``)."""
-
-    @property
-    def database(self) -> Database: ...
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def stop(self) -> asyncio.Event: ...
-
-
-async def run_smtp_listener(source: LoopSource) -> None:
-    port = source.settings.smtp_listen_port
+async def run_smtp_listener(context: LoopContext) -> None:
+    port = context.settings.smtp_listen_port
     if port is None:  # not configured: idle until the process stops
-        await source.stop.wait()
+        await context.stop.wait()
         return
-    mailbox = ChannelMailbox(source.database)
-    await listen(mailbox, source.settings.smtp_listen_host, port, source.stop)
+    mailbox = ChannelMailbox(context.database)
+    await listen(mailbox, context.settings.smtp_listen_host, port, context.stop)

@@ -22,7 +22,6 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Protocol
 
 import httpx
 
@@ -31,11 +30,10 @@ from hubbub.connectors.base import ConnectorContext
 from hubbub.db.uow import Database
 from hubbub.delivery import deliver, parked, queue, sandbox_walk
 from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError, handler_for
-from hubbub.delivery.notify import listen_for_jobs
 from hubbub.jobs.schemas import Job
-from hubbub.jobs.service import add_waker, remove_waker
 from hubbub.kit.clock import utcnow
 from hubbub.kit.ids import new_id
+from hubbub.process.context import LoopContext
 
 log = logging.getLogger(__name__)
 
@@ -51,19 +49,6 @@ RECLAIM_INTERVAL_SECONDS = 1.0
 # Registered here so every process that runs jobs knows the core's kinds.
 deliver.register_handlers()
 sandbox_walk.register_handlers()
-
-
-class LoopSource(Protocol):
-    """What a background loop is given (``hubbub.background.LoopContext``)."""
-
-    @property
-    def database(self) -> Database: ...
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def stop(self) -> asyncio.Event: ...
 
 
 def worker_name() -> str:
@@ -196,16 +181,19 @@ async def run_due(
     return total
 
 
-async def worker_loop(source: LoopSource) -> None:
-    """The worker: run due jobs until ``source.stop`` is set."""
-    database, settings = source.database, source.settings
+async def worker_loop(context: LoopContext) -> None:
+    """The worker: run due jobs until ``context.stop`` is set, woken by the database's ``jobs``
+    topic: at once after a local commit that enqueued one, and by another process's ``NOTIFY``
+    on PostgreSQL."""
+    database, settings = context.database, context.settings
     wake = asyncio.Event()
-    add_waker(wake.set)
+    jobs = database.notifier.jobs
+    jobs.listen(wake.set)
     try:
-        async with Runner.opened(database, settings) as runner, listen_for_jobs(database, wake.set):
-            await _serve(runner, wake, source.stop)
+        async with Runner.opened(database, settings) as runner, database.notifier.following(jobs):
+            await _serve(runner, wake, context.stop)
     finally:
-        remove_waker(wake.set)
+        jobs.unlisten(wake.set)
 
 
 async def _serve(runner: Runner, wake: asyncio.Event, stop: asyncio.Event) -> None:

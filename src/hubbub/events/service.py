@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from hubbub.db.uow import Session
-from hubbub.events import signal
 from hubbub.events.repository import EventRepository, LogPositionRepository
 from hubbub.events.schemas import Event, EventPage
 from hubbub.kit.clock import utcnow
@@ -37,7 +36,7 @@ class EventService:
                 "created_at": utcnow(),
             }
         )
-        signal.announce_after_commit(session)
+        session.notifier.events.announce_after_commit(session)
 
     async def list(
         self,

@@ -14,22 +14,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 
+from hubbub.db.keyset import keyset
 from hubbub.db.models import job
 from hubbub.db.prepared import prepared
 from hubbub.db.uow import Session
 from hubbub.jobs.schemas import Job
-from hubbub.kit.clock import from_micros
 from hubbub.kit.cursors import Cursor
-
-# The PostgreSQL channel ``NOTIFY`` wakes workers on.
-NOTIFY_CHANNEL = "hubbub_jobs"
 
 # One compiled INSERT reused for every job.
 _INSERT_JOB = prepared(insert(job), deferrable=True)
-_NOTIFY = prepared(select(func.pg_notify(NOTIFY_CHANNEL, "")))
 
 
 # A job this worker still holds for this attempt: settling one it lost (its lease ran out and
@@ -99,12 +95,6 @@ class JobRepository:
 
     async def insert(self, values: dict[str, Any]) -> None:
         await self.session.conn.execute(_INSERT_JOB, values)
-
-    async def notify(self) -> None:
-        """Wake listening workers once this transaction commits (PostgreSQL only; a no-op
-        elsewhere). Identical notifications of one transaction are delivered once."""
-        if self.session.caps.supports_listen_notify:
-            await self.session.conn.execute(_NOTIFY, {})
 
     async def claim_due(
         self,
@@ -208,10 +198,7 @@ class JobRepository:
         statement = select(job).where(*_in_workspace(workspace_id))
         if statuses:
             statement = statement.where(job.c.status.in_(statuses))
-        if after is not None:
-            bound = (from_micros(after.created_us), after.id)
-            statement = statement.where(tuple_(job.c.created_at, job.c.id) < bound)
-        statement = statement.order_by(job.c.created_at.desc(), job.c.id.desc()).limit(limit)
+        statement = keyset(statement, job.c.created_at, job.c.id, after, "desc").limit(limit)
         rows = await self.session.conn.execute(statement)
         return [_to_job(row._mapping) for row in rows]
 

@@ -2,14 +2,13 @@
 the delivery runner after commit; jobs carry ids and re-load their rows, so running one twice
 is harmless.
 
-Waking the runner: in this process through the wakers below (called after commit); in other
-processes on PostgreSQL through ``NOTIFY``, issued inside the enqueueing transaction so that it
-is delivered exactly when the job becomes visible, at commit (see ``_wake_after_commit``)."""
+Waking the runner: the database's ``jobs`` topic (``hubbub.db.notify``) wakes this process's
+runner after commit, and on PostgreSQL tells other processes through ``NOTIFY`` when this one
+runs none (see ``Topic.wake_after_commit``)."""
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
 from datetime import datetime
 
 from hubbub.db.uow import Session
@@ -23,59 +22,6 @@ from hubbub.kit.ids import new_id
 
 DEFAULT_MAX_ATTEMPTS = 8
 MAX_PAGE = 500
-
-# Processes that run jobs register here to be woken after a commit that enqueued one, so a new
-# job starts at once instead of at the next poll.
-_wakers: list[Callable[[], None]] = []
-# Processes that tell other processes (``hubbub.realtime.relay``: one coalesced ``NOTIFY`` on
-# its own connection after the commit) register here.
-_publishers: list[Callable[[], None]] = []
-
-
-def add_waker(waker: Callable[[], None]) -> None:
-    _wakers.append(waker)
-
-
-def remove_waker(waker: Callable[[], None]) -> None:
-    if waker in _wakers:
-        _wakers.remove(waker)
-
-
-def add_publisher(publisher: Callable[[], None]) -> None:
-    _publishers.append(publisher)
-
-
-def remove_publisher(publisher: Callable[[], None]) -> None:
-    if publisher in _publishers:
-        _publishers.remove(publisher)
-
-
-def _wake_all() -> None:
-    for waker in list(_wakers):
-        waker()
-
-
-def _wake_all_and_publish() -> None:
-    _wake_all()
-    for publisher in list(_publishers):
-        publisher()
-
-
-async def _wake_after_commit(session: Session, repository: JobRepository) -> None:
-    """Wake the runners once the job is committed: this process's own through its wakers
-    (also for a future job, so an idle runner re-arms its timer for it), other processes'
-    through a publisher, which sends one ``NOTIFY`` after the commit for however many jobs.
-    Only a process with neither (a one-shot CLI command) issues ``NOTIFY`` inside the
-    transaction: PostgreSQL takes a cluster-wide lock at the commit of a transaction that
-    notified and holds it through the WAL flush, which serialized every message create
-    (348 creates/s at c32 with it; measured). A process with a runner of its own publishes
-    nothing: its runner starts the job at once; other workers find its overflow by their poll."""
-    if _wakers:
-        session.after_commit(_wake_all)
-    elif _publishers:
-        session.after_commit(_wake_all_and_publish)
-    else:
-        await repository.notify()
 
 
 class JobService:
@@ -91,8 +37,7 @@ class JobService:
     ) -> str:
         now = utcnow()
         job_id = new_id()
-        repository = JobRepository(session)
-        await repository.insert(
+        await JobRepository(session).insert(
             {
                 "id": job_id,
                 "workspace_id": workspace_id,
@@ -108,7 +53,7 @@ class JobService:
                 "updated_at": now,
             }
         )
-        await _wake_after_commit(session, repository)
+        await session.notifier.jobs.wake_after_commit(session)
         return job_id
 
     async def get_or_raise(self, session: Session, workspace_id: str | None, job_id: str) -> Job:
@@ -121,10 +66,9 @@ class JobService:
     async def retry(self, session: Session, workspace_id: str | None, job_id: str) -> Job:
         """Run a dead job again now, with its full number of attempts."""
         found = await self.get_or_raise(session, workspace_id, job_id)
-        repository = JobRepository(session)
-        if not await repository.revive(workspace_id, job_id, now=utcnow()):
+        if not await JobRepository(session).revive(workspace_id, job_id, now=utcnow()):
             raise Conflict(f"job {job_id} is {found.status}; only a dead job can be retried")
-        await _wake_after_commit(session, repository)
+        await session.notifier.jobs.wake_after_commit(session)
         return await self.get_or_raise(session, workspace_id, job_id)
 
     async def move_pending(
@@ -135,7 +79,7 @@ class JobService:
             workspace_id, kind=kind, target_id=target_id, run_at=run_at, now=utcnow()
         )
         if moved:
-            await _wake_after_commit(session, JobRepository(session))
+            await session.notifier.jobs.wake_after_commit(session)
         return moved
 
     async def drop_pending(

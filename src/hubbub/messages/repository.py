@@ -15,23 +15,21 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
-    Table,
     bindparam,
     delete,
     insert,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.engine import RowMapping
 
 from hubbub.db.engine import FULLTEXT_FEW
+from hubbub.db.keyset import keyset
 from hubbub.db.models import interaction, message
 from hubbub.db.prepared import prepared
 from hubbub.db.tag_values import tag_value_page
 from hubbub.db.uow import Session
-from hubbub.kit.clock import from_micros
 from hubbub.kit.cursors import Cursor, Order
 from hubbub.messages.schemas import Interaction, Message
 
@@ -108,22 +106,6 @@ def _to_message(row: RowMapping | dict[str, Any]) -> Message:
     return Message.model_validate(values)
 
 
-def keyset(table: Table, cursor: Cursor | None, order: Order) -> list[ColumnElement[bool]]:
-    """The rows after ``cursor`` in ``order``: a row-value comparison both engines turn into an
-    index range bound."""
-    if cursor is None:
-        return []
-    position = tuple_(table.c.created_at, table.c.id)
-    bound = (from_micros(cursor.created_us), cursor.id)
-    return [position > bound] if order == "asc" else [position < bound]
-
-
-def ordering(table: Table, order: Order) -> list[Any]:
-    if order == "asc":
-        return [table.c.created_at.asc(), table.c.id.asc()]
-    return [table.c.created_at.desc(), table.c.id.desc()]
-
-
 class MessageRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -159,7 +141,7 @@ class MessageRepository:
                     message.c.conversation_id == conversation_id,
                     *[caps.json_has_pair(tags, k, v) for k, v in wanted.items()],
                 )
-                .order_by(*ordering(message, "asc"))
+                .order_by(message.c.created_at, message.c.id)
                 .limit(1)
             )
         ).one_or_none()
@@ -236,13 +218,8 @@ class MessageRepository:
         in_workspace: ColumnElement[Any] = message.c.workspace_id
         if through_matches:
             in_workspace = self.session.caps.unindexed(in_workspace)
-        return (
-            select(message)
-            .where(in_workspace == workspace_id, *self._conditions(query))
-            .where(*keyset(message, after, order))
-            .order_by(*ordering(message, order))
-            .limit(limit)
-        )
+        statement = select(message).where(in_workspace == workspace_id, *self._conditions(query))
+        return keyset(statement, message.c.created_at, message.c.id, after, order).limit(limit)
 
     def _conditions(self, query: MessageQuery) -> list[ColumnElement[bool]]:
         c = message.c
@@ -299,15 +276,11 @@ class MessageRepository:
         order: Order,
         after: Cursor | None,
     ) -> list[Interaction]:
-        statement = (
-            select(interaction)
-            .where(
-                interaction.c.message_id == message_id,
-                interaction.c.workspace_id == workspace_id,
-                *keyset(interaction, after, order),
-            )
-            .order_by(*ordering(interaction, order))
-            .limit(limit)
+        statement = select(interaction).where(
+            interaction.c.message_id == message_id, interaction.c.workspace_id == workspace_id
         )
+        statement = keyset(
+            statement, interaction.c.created_at, interaction.c.id, after, order
+        ).limit(limit)
         rows = await self.session.conn.execute(statement)
         return [Interaction.model_validate(row._mapping) for row in rows]

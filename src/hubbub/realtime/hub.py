@@ -12,17 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from hubbub.config import Settings
 from hubbub.db.uow import Database
-from hubbub.events import signal
 from hubbub.events.horizon import LogHorizon
 from hubbub.events.schemas import Event
 from hubbub.events.service import MAX_PAGE, feed
-
-if TYPE_CHECKING:
-    from hubbub.background import LoopContext
+from hubbub.process.context import LoopContext
 
 QUEUE_SIZE = 1000
 SETTLING_SECONDS = 0.05
@@ -95,7 +91,7 @@ class Hub:
         self.subscribers.discard(subscriber)
 
     async def run(self, settings: Settings, stop: asyncio.Event) -> None:
-        signal.listen(self.database.caps, self.wake.set)
+        self.database.notifier.events.listen(self.wake.set)
         self.running = True
         try:
             while not stop.is_set():
@@ -105,7 +101,7 @@ class Hub:
                 await self._sleep(settings, stop)
         finally:
             self.running = False
-            signal.unlisten(self.database.caps, self.wake.set)
+            self.database.notifier.events.unlisten(self.wake.set)
             for subscriber in list(self.subscribers):
                 subscriber.close()
             self.subscribers.clear()
@@ -156,21 +152,15 @@ class Hub:
                 waiter.cancel()
 
 
-# One hub per database (by id of its Capabilities) in this process.
-_hubs: dict[int, Hub] = {}
-
-
 def hub_for(database: Database) -> Hub:
-    hub = _hubs.get(id(database.caps))
-    if hub is None or hub.database is not database:
-        hub = _hubs[id(database.caps)] = Hub(database)
-    return hub
+    """The database's one hub in this process (every stream of it shares the hub)."""
+    return database.shared(Hub)
 
 
 async def run_realtime_hub(context: LoopContext) -> None:
     """The background loop feeding this process's SSE streams."""
     hub = hub_for(context.database)
-    if hub.running:  # listed twice in one process: one copy is enough
+    if hub.running:  # two apps of one database in one process: one copy is enough
         await context.stop.wait()
         return
     await hub.run(context.settings, context.stop)

@@ -17,24 +17,20 @@ import contextlib
 import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import httpx
 import orjson
 
 from hubbub.config import Settings
 from hubbub.db.uow import Database
-from hubbub.events import signal
 from hubbub.events.horizon import LogHorizon
 from hubbub.kit import netguard
 from hubbub.kit.clock import isoformat, utcnow
+from hubbub.process.context import LoopContext
 from hubbub.webhooks.outbox import AttemptResult, outbox
 from hubbub.webhooks.retry import RetryPolicy
 from hubbub.webhooks.signing import signed_headers
 from hubbub.webhooks.stored import ClaimedDelivery
-
-if TYPE_CHECKING:  # background imports this module to list the loop
-    from hubbub.background import LoopContext
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +89,7 @@ class WebhookSender:
         self.inflight: set[asyncio.Task[None]] = set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        signal.listen(self.database.caps, self._on_log_grew)
+        self.database.notifier.events.listen(self._on_log_grew)
         self.log_grew.set()
         try:
             while not stop.is_set():
@@ -108,7 +104,7 @@ class WebhookSender:
                 else:
                     await self._sleep(stop)
         finally:
-            signal.unlisten(self.database.caps, self._on_log_grew)
+            self.database.notifier.events.unlisten(self._on_log_grew)
             await self._drain()
 
     def _on_log_grew(self) -> None:

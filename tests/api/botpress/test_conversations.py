@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
+from datetime import timedelta
 from typing import Any
 
 from hubbub.channels.service import channel as channel_service
 from hubbub.db.uow import Database
+from hubbub.kit.clock import ManualClock
 from tests.api.botpress.conftest import Bot, botpress_error
 
 CONVERSATION_KEYS = {
@@ -113,15 +114,15 @@ async def test_delete_removes_the_conversation_and_its_messages(bot: Bot) -> Non
     assert (await bot.call("GET", f"/messages/{message['id']}")).status_code == 404
 
 
-async def test_list_filters(bot: Bot) -> None:
+async def test_list_filters(bot: Bot, clock: ManualClock) -> None:
     run = {"tags.run": (await bot.user())["id"]}
     tags = {"run": run["tags.run"]}
     # createdAt is given to the millisecond, and the date filters below tell these three
     # apart by it: each is made in a millisecond of its own.
     dm = await bot.conversation(channel="dm", tags={**tags, "k": "a"}, integrationName="tg")
-    await asyncio.sleep(0.002)
+    clock.advance(timedelta(milliseconds=1))
     group = await bot.conversation(channel="group", tags={**tags, "k": "b"}, integrationName="tg")
-    await asyncio.sleep(0.002)
+    clock.advance(timedelta(milliseconds=1))
     slack = await bot.conversation(channel="dm", tags=tags, integrationName="slack")
     alice, bob = await bot.user(), await bot.user()
     for user in (alice, bob):
@@ -147,6 +148,7 @@ async def test_list_filters(bot: Bot) -> None:
     assert await listed(maxMessageCount="0") == [group["id"], dm["id"]]
     assert await listed(afterDate=group["createdAt"]) == [slack["id"], group["id"]]
     assert await listed(beforeDate=group["createdAt"]) == [group["id"], dm["id"]]
+    clock.advance(timedelta(milliseconds=1))  # the update comes after every other change
     await bot.ok("PUT", f"/conversations/{dm['id']}", json={"tags": {"touched": "1"}})
     assert (await listed(sortField="updatedAt"))[0] == dm["id"]
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from hubbub.db.models import job
 from hubbub.db.uow import Database, Session
+from hubbub.kit.clock import ManualClock
 from hubbub.messages.service import DELIVER_JOB
 from hubbub.messages.service import message as message_service
 from tests.api.botpress.conftest import Bot, integration_headers
@@ -202,9 +203,11 @@ async def test_list_pages_to_the_end_newest_first_without_loss_or_repeat(bot: Bo
     assert seen == list(reversed(created))
 
 
-async def test_list_filters_by_tags_and_dates(bot: Bot) -> None:
+async def test_list_filters_by_tags_and_dates(bot: Bot, clock: ManualClock) -> None:
     user, conversation = await setup(bot)
     first = await bot.message(conversation["id"], user["id"], tags={"k": "a", "x:y": "1 2"})
+    # createdAt is given to the millisecond: the date filters below tell the two apart by it.
+    clock.advance(timedelta(milliseconds=1))
     second = await bot.message(conversation["id"], user["id"], tags={"k": "b"})
     other_conversation = await bot.conversation()
     await bot.message(other_conversation["id"], user["id"], tags={"k": "a", "x:y": "1 2"})

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
+from datetime import timedelta
 from typing import Any
 
+from hubbub.kit.clock import ManualClock
 from tests.api.botpress.conftest import Bot
+
+MILLISECOND = timedelta(milliseconds=1)
 
 
 async def test_create_answers_201_and_omits_unset_fields(bot: Bot) -> None:
@@ -70,14 +73,14 @@ async def test_delete(bot: Bot) -> None:
     assert (await bot.call("DELETE", f"/users/{user['id']}")).status_code == 404
 
 
-async def test_list_filters_and_pages(bot: Bot) -> None:
+async def test_list_filters_and_pages(bot: Bot, clock: ManualClock) -> None:
     run = (await bot.user())["id"]
     users = []
     for i in range(5):
+        # createdAt is given to the millisecond: the date filters below tell users apart by
+        # it, so each is made in a millisecond of its own.
+        clock.advance(MILLISECOND)
         users.append(await bot.user(tags={"run": run, "n": str(i % 2)}))
-        # createdAt is given to the millisecond: two users made within one would be the same
-        # to the date filters below (on a fast machine, they were).
-        await asyncio.sleep(0.002)
     conversation = await bot.conversation()
     path = f"/conversations/{conversation['id']}/participants"
     await bot.ok("POST", path, json={"userId": users[3]["id"]})
@@ -102,6 +105,7 @@ async def test_list_filters_and_pages(bot: Bot) -> None:
     assert await listed(conversationId=conversation["id"]) == [all_ids[3]]
     assert await listed(afterDate=users[3]["createdAt"]) == [all_ids[4], all_ids[3]]
     assert await listed(beforeDate=users[1]["createdAt"]) == [all_ids[1], all_ids[0]]
+    clock.advance(MILLISECOND)  # the update comes after every creation
     await bot.ok("PUT", f"/users/{all_ids[0]}", json={"name": "touched"})
     by_update = await listed(sortField="updatedAt")
     assert by_update[0] == all_ids[0]

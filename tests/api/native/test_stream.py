@@ -14,7 +14,6 @@ import pytest_asyncio
 
 from hubbub.db.uow import Database
 from hubbub.kit.ids import new_id
-from hubbub.realtime.relay import Relay
 from tests.conftest import WorkspaceFixture
 from tests.realtime.server import EventReader, serving
 from tests.webhooks.helpers import record_events
@@ -196,7 +195,7 @@ async def test_an_event_written_by_another_process_arrives_through_notify(
         pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
     elsewhere = Database(database.url, pool_size=2)
     stop = asyncio.Event()
-    relay = asyncio.create_task(Relay(elsewhere).run(stop))
+    relay = asyncio.create_task(elsewhere.notifier.relay(stop))
     try:
         headers = {**workspace.headers, **STREAM}
         async with http.stream("GET", "/v1/events/stream", headers=headers) as response:
