@@ -49,6 +49,7 @@ def create_app(
             settings.resolved_database_url,
             pool_size=settings.db_pool_size,
             pool_timeout=settings.db_pool_timeout_seconds,
+            sqlite_synchronous=settings.sqlite_synchronous,
         )
         if owns_database:
             await upgrade(db)

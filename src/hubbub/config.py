@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     # one when all are busy before it is answered 503 (SQLite's writers share one connection).
     db_pool_size: int = Field(default=20, ge=1)
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    # SQLite: ``normal`` survives a crash of the process, ``full`` a power loss too, for one
+    # fsync per commit (``hubbub.db.engine.SqliteSynchronous``).
+    sqlite_synchronous: Literal["normal", "full"] = "normal"
     run_worker: bool = True
     # FastAPI's OpenTelemetry spans and metrics, for a process run under an OpenTelemetry
     # setup (off by default: without a configured provider they only cost time).

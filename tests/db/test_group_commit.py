@@ -5,15 +5,16 @@ visible before the COMMIT, and a writer's block returns only once its changes ar
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from hubbub.db.group_commit import GroupCommitWriter
+from hubbub.db.group_commit import GroupAborted, GroupCommitWriter
 from hubbub.db.migrate import upgrade
 from hubbub.db.models import workspace
-from hubbub.db.uow import Database
+from hubbub.db.uow import Database, Session
 from tests.db.rows import insert_workspace
 from tests.db.test_uow import Boom, workspace_exists
 
@@ -158,3 +159,61 @@ async def test_a_failing_before_commit_fails_every_writer_of_its_group(tmp_path:
     assert all(isinstance(result, Boom) for result in results)
     assert await count_workspaces(database) == 0
     await database.dispose()
+
+
+def driver_of(session: Session) -> sqlite3.Connection:
+    """The sqlite3 connection under a group writer's session (``hubbub.db.uow.SyncConn``)."""
+    driver = session.conn.sync_connection.connection.driver_connection  # type: ignore[union-attr]
+    assert isinstance(driver, sqlite3.Connection)
+    return driver
+
+
+async def fill_the_disk(database: Database) -> None:
+    """A writer whose INSERT finds the disk full: ``max_page_count`` (on this connection only)
+    is the database's size, so SQLite answers SQLITE_FULL and rolls the whole shared
+    transaction back, as it does on a real full disk or an I/O error."""
+    async with database.transaction() as session:
+        driver_of(session).execute("PRAGMA max_page_count = 1")
+        try:
+            await insert_workspace(session, name="x" * 200_000)
+        finally:
+            # The setting stays with the pooled connection: give later writers their room.
+            driver_of(session).execute("PRAGMA max_page_count = 1073741823")
+
+
+@pytest.mark.parametrize("position", [0, 3, 7])
+async def test_a_transaction_sqlite_rolled_back_fails_its_whole_group(
+    sqlite: Database, position: int
+) -> None:
+    writers = [write_one(sqlite) for _ in range(8)]
+    writers.insert(position, fill_the_disk(sqlite))
+    results = await asyncio.gather(*writers, return_exceptions=True)
+
+    acknowledged = [result for result in results if isinstance(result, str)]
+    refused = [result for result in results if isinstance(result, BaseException)]
+    # Nothing acknowledged was lost, and nothing lost was acknowledged.
+    assert await count_workspaces(sqlite) == len(acknowledged)
+    for workspace_id in acknowledged:
+        assert await workspace_exists(sqlite, workspace_id)
+    assert isinstance(results[position], GroupAborted)
+    assert all(isinstance(error, GroupAborted) for error in refused), refused
+    # The group is gone; the next writer opens a new transaction and commits.
+    assert await workspace_exists(sqlite, await write_one(sqlite))
+
+
+async def test_a_writer_that_goes_on_after_sqlite_ended_the_transaction_fails(
+    sqlite: Database,
+) -> None:
+    async def roll_back_behind_the_group() -> str:
+        async with sqlite.transaction() as session:
+            workspace_id = await insert_workspace(session)
+            driver_of(session).execute(
+                "ROLLBACK"
+            )  # what SQLite does on SQLITE_FULL or SQLITE_IOERR
+        return workspace_id
+
+    results = await asyncio.gather(
+        write_one(sqlite), roll_back_behind_the_group(), return_exceptions=True
+    )
+    assert all(isinstance(result, GroupAborted) for result in results), results
+    assert await count_workspaces(sqlite) == 0

@@ -5,11 +5,15 @@ after-commit callbacks run only once it has committed, and savepoints work both 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+from typing import Literal
 
 import pytest
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
+from hubbub.config import Settings
+from hubbub.db.migrate import upgrade
 from hubbub.db.models import workspace
 from hubbub.db.prepared import prepared
 from hubbub.db.uow import Database, Session
@@ -216,3 +220,24 @@ _RENAME = prepared(
     .where(workspace.c.id == bindparam("b_id"))
     .returning(workspace.c.id, workspace.c.name)
 )
+
+
+@pytest.mark.parametrize(("setting", "pragma"), [("normal", 1), ("full", 2)])
+async def test_sqlite_syncs_commits_as_configured(
+    tmp_path: Path, setting: Literal["normal", "full"], pragma: int
+) -> None:
+    settings = Settings(data_dir=tmp_path, secret="s", sqlite_synchronous=setting)
+    database = Database(
+        f"sqlite+aiosqlite:///{tmp_path / 'sync.db'}",
+        sqlite_synchronous=settings.sqlite_synchronous,
+    )
+    await upgrade(database)
+    try:
+        async with database.transaction() as session:
+            result = await session.conn.execute(text("PRAGMA synchronous"))
+            assert result.scalar_one() == pragma
+        async with database.read() as session:
+            result = await session.conn.execute(text("PRAGMA synchronous"))
+            assert result.scalar_one() == pragma
+    finally:
+        await database.dispose()

@@ -41,6 +41,7 @@ async def open_database(settings: Settings, *, pool_size: int = 2) -> AsyncItera
         settings.resolved_database_url,
         pool_size=pool_size,
         pool_timeout=settings.db_pool_timeout_seconds,
+        sqlite_synchronous=settings.sqlite_synchronous,
     )
     try:
         await upgrade(database)

@@ -36,9 +36,15 @@ if TYPE_CHECKING:  # the asyncio extension costs a quarter second to import; SQL
 
 EngineName = Literal["sqlite", "postgresql"]
 
+# How SQLite syncs a commit (``HUBBUB_SQLITE_SYNCHRONOUS``). In WAL mode, NORMAL: a commit is
+# written to the log before it returns, so it survives a crash of the process, but the log is
+# synced only at checkpoints: a power loss or an OS crash may undo the last commits (never
+# corrupting the database). FULL: the log is synced at every commit (every group commit), so a
+# commit also survives a power loss, for one fsync per group.
+SqliteSynchronous = Literal["normal", "full"]
+
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=NORMAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=10000",
     "PRAGMA cache_size=-65536",
@@ -199,7 +205,9 @@ def capabilities_for(url: str) -> Capabilities:
     raise ValueError(f"unsupported database URL: {url.split(':', 1)[0]}")
 
 
-def create_sync(url: str, *, pool_size: int = 20) -> Engine:
+def create_sync(
+    url: str, *, pool_size: int = 20, synchronous: SqliteSynchronous = "normal"
+) -> Engine:
     """SQLite through the standard library driver, used from the event loop's thread."""
     engine = sa_create_engine(
         url.replace("sqlite+aiosqlite://", "sqlite://"),
@@ -211,7 +219,7 @@ def create_sync(url: str, *, pool_size: int = 20) -> Engine:
         pool_reset_on_return=None,
         connect_args={"check_same_thread": False},
     )
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, synchronous)
     return engine
 
 
@@ -239,7 +247,7 @@ def create_async(url: str, *, pool_size: int = 20, pool_timeout: float = 10.0) -
     )
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, synchronous: SqliteSynchronous) -> None:
     """pysqlite's own transaction handling defers BEGIN and cannot say IMMEDIATE; take it over
     (the SQLAlchemy recipe) so write transactions take the write lock up front and never fail
     with SQLITE_BUSY when upgrading a read lock."""
@@ -250,6 +258,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in SQLITE_PRAGMAS:
             cursor.execute(pragma)
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -14,7 +14,10 @@ writers that queue up while a transaction is open share it instead:
 contended: grouping has to come from deferring the COMMIT, not from a queue at the lock.)
 
 Nothing is acknowledged before it is durable: a writer's ``transaction()`` block returns only
-after the COMMIT that holds its changes (and raises if that COMMIT fails). Under no load a group
+after the COMMIT that holds its changes (and raises if that COMMIT fails). SQLite itself may end
+the shared transaction (a full disk, an I/O error, out of memory roll it back whole): then every
+writer of the group fails with ``GroupAborted``, those that already released their savepoint
+included, since their changes went with it. Under no load a group
 is one writer and costs two savepoint statements and one loop callback; under load groups grow
 by themselves. Changes of
 a group are visible to the later writers of the same group (they share the transaction), never
@@ -30,11 +33,24 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from hubbub.errors import Unavailable
+
 # A bound on how long the first writer of a group waits for the COMMIT, counted in writers.
 MAX_GROUP = 64
 _SAVEPOINT = "SAVEPOINT hubbub_writer"
 _RELEASE = "RELEASE hubbub_writer"
 _ROLLBACK = "ROLLBACK TO hubbub_writer"
+
+
+class GroupAborted(Unavailable):
+    """SQLite rolled back the transaction a group of writers shared: nothing of the group was
+    stored, so a retry is safe."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the database could not store this request (its transaction was rolled back: a "
+            "full disk or an I/O error); nothing was stored, retry shortly"
+        )
 
 
 @dataclass
@@ -81,12 +97,16 @@ class GroupCommitWriter:
             driver.execute(_SAVEPOINT)
             try:
                 yield group.connection
-            except BaseException:
+            except BaseException as error:
+                if not driver.in_transaction:
+                    raise self._abort(group) from error
                 try:
                     _roll_back_writer(group.connection, driver)
                 finally:
                     self._end_turn(group)
                 raise
+            if not driver.in_transaction:  # the writer went on after SQLite ended it
+                raise self._abort(group)
             driver.execute(_RELEASE)
             group.size += 1
             self._end_turn(group)
@@ -127,6 +147,19 @@ class GroupCommitWriter:
             if self._group is group:
                 self._close_group(group)
 
+    def _abort(self, group: _Group) -> GroupAborted:
+        """The shared transaction is gone: fail the group's writers and close it, so the next
+        writer opens a new one."""
+        self._group = None
+        aborted = GroupAborted()
+        if not group.done.done():
+            group.done.set_exception(aborted)
+            group.done.exception()  # retrieved: a group of one has nobody else waiting
+        with contextlib.suppress(Exception):
+            group.transaction.rollback()
+        group.connection.close()
+        return aborted
+
     def _close_group(self, group: _Group) -> None:
         """Commit (under the lock) and wake the group's writers."""
         self._group = None
@@ -158,8 +191,13 @@ def _roll_back_writer(connection: Connection, driver: Any) -> None:
 def _end(group: _Group, *, commit: bool, before_commit: Callable[[Any], None] | None) -> None:
     try:
         if commit:
+            driver = group.connection.connection.driver_connection
+            assert driver is not None
             if before_commit is not None:
-                before_commit(group.connection.connection.driver_connection)
+                before_commit(driver)
+            # sqlite3 commits nothing, silently, when SQLite has already rolled back.
+            if not driver.in_transaction:
+                raise GroupAborted
             group.transaction.commit()
         else:
             group.transaction.rollback()

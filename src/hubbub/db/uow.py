@@ -23,7 +23,13 @@ from sqlalchemy import Connection, CursorResult, Engine, Executable
 from hubbub.db import fulltext, prepared
 from hubbub.db.checkpoint import Checkpointer, checkpointer_for
 from hubbub.db.deferred import WriteBehind
-from hubbub.db.engine import Capabilities, capabilities_for, create_async, create_sync
+from hubbub.db.engine import (
+    Capabilities,
+    SqliteSynchronous,
+    capabilities_for,
+    create_async,
+    create_sync,
+)
 from hubbub.db.group_commit import GroupCommitWriter
 from hubbub.db.notify import Notifier
 
@@ -137,7 +143,14 @@ class Session:
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 20, pool_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        pool_size: int = 20,
+        pool_timeout: float = 10.0,
+        sqlite_synchronous: SqliteSynchronous = "normal",
+    ) -> None:
         self.url = url
         self.caps = capabilities_for(url)
         self.notifier = Notifier(url, cross_process=self.caps.supports_listen_notify)
@@ -146,7 +159,7 @@ class Database:
         self.sync_engine: Engine | None = None
         self.async_engine: AsyncEngine | None = None
         if self.caps.name == "sqlite":
-            self.sync_engine = create_sync(url, pool_size=pool_size)
+            self.sync_engine = create_sync(url, pool_size=pool_size, synchronous=sqlite_synchronous)
         else:
             self.async_engine = create_async(url, pool_size=pool_size, pool_timeout=pool_timeout)
         self.checkpointer: Checkpointer | None = None
