@@ -332,7 +332,12 @@ async def test_no_bad_input_yields_a_500(
     async with database.transaction() as session:
         created = await workspace_service.create(session, WorkspaceCreate(name="hostile"))
     own_id = created.workspace.id
-    headers = {**bearer(created.admin_key.token), "Content-Type": "application/json"}
+    # Asked for JSON: a stream URL would otherwise stream (and never end) for this client.
+    headers = {
+        **bearer(created.admin_key.token),
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+    }
     failures: list[str] = []
     sent = 0
 

@@ -21,8 +21,10 @@ from hubbub.connectors.base import (
 from hubbub.connectors.registry import CONNECTORS
 from hubbub.db.uow import Database
 from hubbub.delivery.repository import DeliveryRepository
+from hubbub.delivery.revive import retry_job as retry_dead_job
 from hubbub.delivery.runner import run_due
 from hubbub.delivery.sandbox_inbound import inject
+from hubbub.errors import Conflict
 from hubbub.jobs.service import job as job_service
 from hubbub.kit.clock import utcnow
 from hubbub.messages.service import message as message_service
@@ -216,3 +218,56 @@ async def test_replies_carry_the_provider_ids_of_the_thread(
     await send(database, workspace.id, channel, "two", to="user-4")
     await run_due(database, fast, workspace_id=workspace.id)
     assert [m.thread_provider_ids for m in flaky.sent] == [(), (f"prov-{first.id}",)]
+
+
+async def test_retrying_the_dead_job_of_a_failed_message_sends_it_again(
+    database: Database, workspace: WorkspaceFixture, fast: Settings, flaky: type[Flaky]
+) -> None:
+    channel = await make_channel(database, workspace.id, "webhook", {"url": "http://x.test/"})
+    flaky.script = [SendFailure("timeout", "no answer", retryable=True)] * 8
+    message = await send(database, workspace.id, channel, to="user-9")
+    await run_due(database, fast, workspace_id=workspace.id)
+    assert (await get_message(database, workspace.id, message.id)).status == "failed"
+    [dead] = await jobs_of(database, message.id)
+
+    # The receiver is fixed (the script has run out): retrying the job sends the message.
+    async with database.transaction() as session:
+        revived = await retry_dead_job(session, workspace.id, dead.id)
+    assert (revived.status, revived.attempts) == ("pending", 0)
+    assert (await get_message(database, workspace.id, message.id)).status == "accepted"
+    await run_due(database, fast, workspace_id=workspace.id)
+
+    sent = await get_message(database, workspace.id, message.id)
+    assert (sent.status, sent.failure) == ("sent", None)
+    assert [outbound.id for outbound in flaky.sent] == [message.id]
+    assert await jobs_of(database, message.id) == []
+    history = await interaction_types(database, workspace.id, message.id)
+    assert history == ["sending", "failed", "accepted", "sending", "sent"]
+
+
+async def test_retrying_a_failed_message_whose_job_ended_sends_it_again(
+    database: Database, workspace: WorkspaceFixture, fast: Settings, flaky: type[Flaky]
+) -> None:
+    channel = await make_channel(database, workspace.id, "webhook", {"url": "http://x.test/"})
+    flaky.script = [SendFailure("400", "refused", retryable=False)]
+    message = await send(database, workspace.id, channel, to="user-10")
+    await run_due(database, fast, workspace_id=workspace.id)
+    assert await jobs_of(database, message.id) == []  # a refusal ends the job at once
+
+    async with database.transaction() as session:
+        reopened = await message_service.retry(session, workspace.id, message.id)
+    assert (reopened.status, reopened.failure) == ("accepted", None)
+    await run_due(database, fast, workspace_id=workspace.id)
+    assert (await get_message(database, workspace.id, message.id)).status == "sent"
+    assert [outbound.id for outbound in flaky.sent] == [message.id]
+
+
+async def test_only_a_failed_outgoing_message_can_be_retried(
+    database: Database, workspace: WorkspaceFixture, fast: Settings
+) -> None:
+    channel = await make_channel(database, workspace.id)
+    message = await send(database, workspace.id, channel)
+    with pytest.raises(Conflict, match="only a failed outgoing message"):
+        async with database.transaction() as session:
+            await message_service.retry(session, workspace.id, message.id)
+    assert (await get_message(database, workspace.id, message.id)).status == "accepted"

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from hubbub.cli.context import console, open_database, print_json, run, settings_from_env
+from hubbub.delivery.revive import retry_job as retry_dead_job
 from hubbub.jobs.schemas import Job, JobStatus
 from hubbub.jobs.service import MAX_PAGE
 from hubbub.jobs.service import job as job_service
@@ -66,7 +67,7 @@ def retry_job(
 
     async def main() -> Job:
         async with open_database(settings_from_env()) as database, database.transaction() as s:
-            return await job_service.retry(s, workspace, job_id)
+            return await retry_dead_job(s, workspace, job_id)
 
     job = run(main)
     if json:

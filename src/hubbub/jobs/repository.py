@@ -212,6 +212,29 @@ class JobRepository:
         )
         return bool(result.rowcount)
 
+    async def revive_dead_for(
+        self, workspace_id: str, *, kind: str, target_id: str, now: datetime
+    ) -> int:
+        """``revive`` every dead job of ``kind`` for ``target_id``; how many."""
+        result = await self.session.conn.execute(
+            update(job)
+            .where(*self._for_target(workspace_id, kind, target_id), job.c.status == "dead")
+            .values(status="pending", run_at=now, attempts=0, lease_until=None, updated_at=now)
+        )
+        return int(result.rowcount)
+
+    async def has_live_job(self, workspace_id: str, *, kind: str, target_id: str) -> bool:
+        """Whether a job of ``kind`` for ``target_id`` is waiting or running."""
+        found = await self.session.conn.execute(
+            select(job.c.id)
+            .where(
+                *self._for_target(workspace_id, kind, target_id),
+                job.c.status.in_(("pending", "running")),
+            )
+            .limit(1)
+        )
+        return found.first() is not None
+
     async def move_pending(
         self, workspace_id: str, *, kind: str, target_id: str, run_at: datetime, now: datetime
     ) -> int:
@@ -229,9 +252,11 @@ class JobRepository:
         return int(result.rowcount)
 
     def _pending_for(self, workspace_id: str, kind: str, target_id: str) -> list[Any]:
+        return [*self._for_target(workspace_id, kind, target_id), job.c.status == "pending"]
+
+    def _for_target(self, workspace_id: str, kind: str, target_id: str) -> list[Any]:
         return [
             job.c.kind == kind,
             job.c.target_id == target_id,
             job.c.workspace_id == workspace_id,
-            job.c.status == "pending",
         ]

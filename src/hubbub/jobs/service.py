@@ -71,6 +71,21 @@ class JobService:
         await session.notifier.jobs.wake_after_commit(session)
         return await self.get_or_raise(session, workspace_id, job_id)
 
+    async def revive_or_enqueue(
+        self, session: Session, workspace_id: str, *, kind: str, target_id: str
+    ) -> None:
+        """Run the target's work of ``kind`` again now: its dead job, revived with its full
+        number of attempts, or a new job when none died (it was completed, or purged). Nothing
+        when one is still waiting or running: it will do the work, and a second one could do
+        it twice."""
+        repository = JobRepository(session)
+        if await repository.revive_dead_for(
+            workspace_id, kind=kind, target_id=target_id, now=utcnow()
+        ):
+            await session.notifier.jobs.wake_after_commit(session)
+        elif not await repository.has_live_job(workspace_id, kind=kind, target_id=target_id):
+            await self.enqueue(session, kind=kind, target_id=target_id, workspace_id=workspace_id)
+
     async def move_pending(
         self, session: Session, workspace_id: str, *, kind: str, target_id: str, run_at: datetime
     ) -> int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from hubbub.db.uow import Session
-from hubbub.errors import NotFound, UnprocessableEntity
+from hubbub.errors import Conflict, NotFound, UnprocessableEntity
 from hubbub.events.service import event as event_service
 from hubbub.kit.clock import to_micros, utcnow
 from hubbub.kit.cursors import Cursor, Order
@@ -21,6 +21,7 @@ from hubbub.messages.listing import check_page
 from hubbub.messages.repository import MessageRepository
 from hubbub.messages.schemas import Failure, Interaction, InteractionCreate, Message, StatusUpdate
 from hubbub.messages.status import (
+    RESENDABLE,
     STATUSES,
     failure_stage,
     implied_by,
@@ -97,6 +98,8 @@ async def _record_change(
     session: Session, repository: MessageRepository, changed: Message, *, previous: Message
 ) -> None:
     details: dict[str, Any] = {"status": changed.status, "previous": previous.status}
+    if previous.status in RESENDABLE and changed.status == "accepted":
+        details["retry"] = True
     if changed.status == "failed" and changed.failure is not None:
         details["failure"] = changed.failure.model_dump(mode="json")
     entry = Interaction(
@@ -115,6 +118,33 @@ async def _record_change(
         message_id=changed.id,
         data={"message_id": changed.id, "interaction_id": entry.id, **details},
     )
+
+
+async def reopen_for_retry(session: Session, workspace_id: str, message_id: str) -> Message:
+    """Move a failed outgoing message back to ``accepted`` (its failure cleared, the change an
+    interaction and an event like any other) so that its delivery runs again; Conflict when it
+    is not failed or not outgoing."""
+    repository = MessageRepository(session)
+    current = await _get_or_raise(repository, workspace_id, message_id)
+    if current.direction != "outgoing" or current.status not in RESENDABLE:
+        raise Conflict(
+            f"message {message_id} is {current.direction} and {current.status}; only a failed "
+            "outgoing message can be retried"
+        )
+    now = utcnow()
+    changes: dict[str, Any] = {
+        "status": "accepted",
+        "status_at": now,
+        "updated_at": now,
+        "failure": None,
+    }
+    if not await repository.update_if_status(
+        workspace_id, message_id, expected=current.status, values=changes
+    ):
+        raise Conflict(f"message {message_id} changed meanwhile; retry the request")
+    changed = current.model_copy(update=changes)
+    await _record_change(session, repository, changed, previous=current)
+    return changed
 
 
 async def record(

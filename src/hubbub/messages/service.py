@@ -51,7 +51,7 @@ from hubbub.messages.schemas import (
     MessageUpdate,
     StatusUpdate,
 )
-from hubbub.messages.status import Status
+from hubbub.messages.status import RESENDABLE, Status
 from hubbub.messages.window import is_restricted, service_window_failure
 
 DELIVER_JOB = "message.deliver"
@@ -208,6 +208,26 @@ class MessageService:
         return await interactions.update_status(
             session, workspace_id, message_id, data, known=known
         )
+
+    async def retry(self, session: Session, workspace_id: str, message_id: str) -> Message:
+        """Send a failed outgoing message again: back to ``accepted`` through the status
+        machine's one way back, and its delivery job run again (its dead job revived, or a new
+        one). Conflict unless the message failed."""
+        reopened = await interactions.reopen_for_retry(session, workspace_id, message_id)
+        await job_service.revive_or_enqueue(
+            session, workspace_id, kind=DELIVER_JOB, target_id=message_id
+        )
+        return reopened
+
+    async def reopen_failed_delivery(
+        self, session: Session, workspace_id: str, message_id: str
+    ) -> None:
+        """Before a dead delivery job of the message runs again: a message that failed is
+        moved back to ``accepted`` so the job sends it (one still ``sending``, whose worker died
+        mid-send, needs nothing)."""
+        found = await self.get(session, workspace_id, message_id)
+        if found is not None and found.status in RESENDABLE:
+            await interactions.reopen_for_retry(session, workspace_id, message_id)
 
     async def record_shown(
         self, session: Session, workspace_id: str, message_id: str

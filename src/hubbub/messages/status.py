@@ -14,6 +14,10 @@ when it was only sent (``shown_status``).
 Every allowed transition strictly raises ``rank``, so no sequence of accepted transitions can
 move a message backwards, and a duplicate (``current == target``) is never a change. Late or
 repeated provider callbacks are therefore harmless: ``transition`` says no and nothing is written.
+
+The one way back is not a transition: a person asks for a failed message to be sent again
+(``POST /v1/messages/{id}/retry``, or retrying its dead job), which moves it from ``failed`` to
+``accepted`` (``RESENDABLE``). No provider callback can do that.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ WENT_OUT: Final[tuple[Status, ...]] = ("sent", "delivered", "read")
 NOT_YET_OUT: Final[tuple[Status, ...]] = ("scheduled", "accepted", "sending")
 
 # Where each ending may be entered from. ``deleted`` is entered from anywhere but itself.
+# What a retry asked for by a person may move back to ``accepted``, to be sent again.
+RESENDABLE: Final[frozenset[Status]] = frozenset({"failed"})
+
 _ENDING_SOURCES: Final[dict[Status, frozenset[Status]]] = {
     "failed": frozenset({"accepted", "sending", "sent"}),
     "rejected": frozenset({"scheduled", "accepted"}),

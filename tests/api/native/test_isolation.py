@@ -156,6 +156,7 @@ ATTACKS: dict[str, list[Attack]] = {
     "GET /v1/messages/{message_id}/interactions": [Attack()],
     "POST /v1/messages/{message_id}/interactions": [Attack(body={"type": "clicked"})],
     "POST /v1/messages/{message_id}/status": [Attack(body={"status": "delivered"})],
+    "POST /v1/messages/{message_id}/retry": [Attack()],
     "POST /v1/templates": [
         Attack("own", body=TEMPLATE),
         Attack("rejected", body={**TEMPLATE, "channel_id": "{channel_id}"}),

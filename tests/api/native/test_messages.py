@@ -24,6 +24,14 @@ async def post_message(
     return await client.post("/v1/messages", json=body, headers={**workspace.headers, **headers})
 
 
+async def new_message_url(
+    client: httpx.AsyncClient, workspace: WorkspaceFixture, scene: Scene
+) -> str:
+    body = {"conversation_id": scene.conversation.id, "payload": text("a")}
+    created = (await post_message(client, workspace, body)).json()
+    return f"/v1/messages/{created['id']}"
+
+
 def error_field(response: httpx.Response) -> str:
     details: dict[str, Any] = response.json()["error"]["details"]
     return str(details.get("field"))
@@ -372,16 +380,41 @@ class TestOneMessage:
         assert deleted.status_code == 204
         assert (await client.get(url, headers=headers)).status_code == 404
 
+    async def test_a_failed_message_is_retried_through_the_status_machine(
+        self, client: httpx.AsyncClient, workspace: WorkspaceFixture, scene: Scene
+    ) -> None:
+        headers = workspace.headers
+        url = await new_message_url(client, workspace, scene)
+        early = await client.post(f"{url}/retry", headers=headers)
+        assert early.status_code == 409
+        assert early.json()["error"]["code"] == "conflict"
+        failure = {"stage": "sending", "code": "down", "reason": "the receiver was down"}
+        await client.post(
+            f"{url}/status", json={"status": "failed", "failure": failure}, headers=headers
+        )
+
+        retried = await client.post(f"{url}/retry", headers=headers)
+        assert retried.status_code == 200, retried.text
+        assert (retried.json()["status"], retried.json()["failure"]) == ("accepted", None)
+        listed = await client.get(f"{url}/interactions", params={"order": "asc"}, headers=headers)
+        last = listed.json()["data"][-1]
+        assert (last["type"], last["details"]) == (
+            "accepted",
+            {"status": "accepted", "previous": "failed", "retry": True},
+        )
+        events = await client.get(
+            "/v1/events", params={"type": "message.status_changed"}, headers=headers
+        )
+        assert events.json()["data"][-1]["data"]["retry"] is True
+        jobs = await client.get("/v1/jobs", headers=headers)
+        pending = [job for job in jobs.json()["data"] if url.endswith(job["target_id"])]
+        assert [job["status"] for job in pending] == ["pending"]
+
     async def test_read_of_a_message_only_sent_records_delivered_first(
         self, client: httpx.AsyncClient, workspace: WorkspaceFixture, scene: Scene
     ) -> None:
         headers = workspace.headers
-        created = (
-            await post_message(
-                client, workspace, {"conversation_id": scene.conversation.id, "payload": text("a")}
-            )
-        ).json()
-        url = f"/v1/messages/{created['id']}"
+        url = await new_message_url(client, workspace, scene)
         sent = await client.post(f"{url}/status", json={"status": "sent"}, headers=headers)
         read = await client.post(f"{url}/status", json={"status": "read"}, headers=headers)
         assert (sent.json()["changed"], read.json()["changed"]) == (True, True)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from hubbub.api.native.deps import Cursors, Reader, ReadSession, Writer, WriteSession
+from hubbub.delivery.revive import retry_job as retry_dead_job
 from hubbub.jobs.schemas import Job, JobStatus
 from hubbub.jobs.service import MAX_PAGE
 from hubbub.jobs.service import job as job_service
@@ -50,4 +51,4 @@ async def get_job(job_id: str, actor: Reader, session: ReadSession) -> Job:
 @router.post("/jobs/{job_id}/retry")
 async def retry_job(job_id: str, actor: Writer, session: WriteSession) -> Job:
     """Run a dead job again now, with its full number of attempts; 409 unless it is dead."""
-    return await job_service.retry(session, actor.workspace_id, job_id)
+    return await retry_dead_job(session, actor.workspace_id, job_id)

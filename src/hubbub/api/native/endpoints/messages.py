@@ -211,6 +211,14 @@ async def update_status(
     return StatusChanged(message=found, changed=changed)
 
 
+@router.post("/messages/{message_id}/retry")
+async def retry_message(message_id: str, actor: Writer, session: WriteSession) -> Message:
+    """Send a failed outgoing message again: it moves back to ``accepted`` (an interaction and
+    a ``message.status_changed`` event with ``retry: true``) and its delivery runs again;
+    409 unless it failed."""
+    return await message_service.retry(session, actor.workspace_id, message_id)
+
+
 class MessageReschedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
