@@ -200,16 +200,25 @@ def _filename(url: str) -> str:
 
 class EmailSettings(ChannelSettings):
     smtp_host: Annotated[str, TEXT]
-    smtp_port: Annotated[int | None, Field(ge=1, le=65535)] = None  # default 25
+    """The SMTP server outgoing email is handed to."""
+    smtp_port: Annotated[int | None, Field(ge=1, le=65535)] = None
+    """Its port (default 25)."""
     username: str | None = None
+    """SMTP login."""
     password: Annotated[str | None, SECRET] = None
-    starttls: bool | None = None  # default: when the server offers it
-    tls: bool | None = None  # implicit TLS
+    """SMTP password."""
+    starttls: bool | None = None
+    """Upgrade with STARTTLS (default: when the server offers it)."""
+    tls: bool | None = None
+    """Implicit TLS from the first byte (port 465)."""
     from_name: str | None = None
-    # The sender address when the channel has no identifier.
+    """The sender's display name."""
     sender: Annotated[str | None, Field(alias="from")] = None
-    inbound_secret: Annotated[str | None, SECRET] = None  # signs relayed inbound email
+    """The sender address when the channel has no identifier."""
+    inbound_secret: Annotated[str | None, SECRET] = None
+    """Signs relayed inbound email (``POST /inbound/{channel_id}``); none: no relay."""
     max_attachment_bytes: Annotated[int | None, Field(ge=1)] = None
+    """The largest attachment fetched for an outgoing email (default 25 MB)."""
 
 
 # One email goes to every recipient (to, cc, bcc), and a thread may have several people.

@@ -51,7 +51,9 @@ class ChannelSettings(BaseModel):
     """The base of a platform's channel settings: unknown keys and wrong types (``"587"`` for
     a port) are refused, so what is stored is what the connector reads."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
+    )
 
 
 class NoSettings(ChannelSettings):

@@ -257,11 +257,14 @@ def media_payload(form: Mapping[str, str], index: int, caption: str) -> dict[str
 
 
 class TwilioSettings(ChannelSettings):
-    base_url: Annotated[str, TEXT]  # https://api.twilio.com
+    base_url: Annotated[str, TEXT]
+    """The REST API's root (``https://api.twilio.com``)."""
     account_sid: Annotated[str, TEXT]
+    """The account (``AC...``)."""
     auth_token: Annotated[str, SECRET]
-    # Sends from the service's numbers instead of the channel identifier (``From``).
+    """Authenticates sends and checks ``X-Twilio-Signature`` on callbacks."""
     messaging_service_sid: Annotated[str | None, TEXT] = None
+    """Send from a messaging service (``MG...``) instead of the channel identifier."""
 
 
 # One SMS has one recipient, and an SMS conversation is one-to-one. Media limits: Twilio MMS.

@@ -258,8 +258,10 @@ async def check_channel_destination(platform: str, config: Mapping[str, Any]) ->
 
 
 class WebhookSettings(ChannelSettings):
-    url: Annotated[str, TEXT]  # receives outbound messages
-    secret: Annotated[str, SECRET]  # signs both directions
+    url: Annotated[str, TEXT]
+    """Receives outbound messages (checked by the SSRF guard when it is on)."""
+    secret: Annotated[str, SECRET]
+    """Signs requests in both directions (``X-Hubbub-Signature``)."""
 
 
 # A webhook peer's conversation is a room, and one POST carries every recipient with its type.

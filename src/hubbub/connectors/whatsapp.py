@@ -341,12 +341,18 @@ def media_payload(kind: str, body: Mapping[str, Any], api_root_url: str) -> dict
 
 
 class WhatsAppSettings(ChannelSettings):
-    base_url: Annotated[str, TEXT]  # https://graph.facebook.com
+    base_url: Annotated[str, TEXT]
+    """The Graph API's root (``https://graph.facebook.com``)."""
     phone_number_id: Annotated[str, TEXT]
+    """The business phone number's id."""
     access_token: Annotated[str, SECRET]
-    app_secret: Annotated[str | None, SECRET] = None  # checks inbound webhooks' signatures
-    verify_token: Annotated[str | None, SECRET] = None  # answers Meta's webhook check
-    api_version: Annotated[str | None, TEXT] = None  # default v21.0
+    """Bearer token for sends and media downloads."""
+    app_secret: Annotated[str | None, SECRET] = None
+    """Checks ``X-Hub-Signature-256`` on inbound webhooks; none: inbound refused."""
+    verify_token: Annotated[str | None, SECRET] = None
+    """Answers Meta's webhook verification (``hub.verify_token``)."""
+    api_version: Annotated[str | None, TEXT] = None
+    """Graph API version (default v21.0)."""
 
 
 # One-to-one conversations. Media limits: the Cloud API's published ones.
