@@ -79,7 +79,9 @@ class PlatformDescriptor:
     # Hubbub is the provider (webchat): its connector runs even without settings, since the
     # sandbox would fake the statuses its users report for real.
     self_provided: bool = False
-    payload_types: frozenset[str] | None = None  # None: every type (rendered as text if need be)
+    # The payload types the provider has a native form for; None: every type. Informative: the
+    # core refuses none, a connector renders the others as their plain text.
+    payload_types: frozenset[str] | None = None
     # The provider de-duplicates a re-sent message itself (so a retry after a crash is safe).
     provider_idempotency: bool = False
     secret_fields: frozenset[str] = field(init=False)
