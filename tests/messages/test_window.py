@@ -4,6 +4,7 @@ usual), then fails when it is sent; templates and other platforms are unrestrict
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 from sqlalchemy import update
 
 from hubbub.config import Settings
+from hubbub.connectors import registry, sandbox
+from hubbub.connectors.platform import ServiceWindow
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.models import conversation as conversation_table
 from hubbub.db.uow import Database, Session
@@ -93,6 +96,38 @@ class TestRule:
             platform=platform, payload_type=payload_type, last_inbound_at=None, now=utcnow()
         )
         assert failure is None
+
+    def test_the_window_is_the_descriptors(self) -> None:
+        pager = replace(
+            sandbox.PLATFORM,
+            name="pager",
+            title="Pager",
+            service_window=ServiceWindow(timedelta(hours=1), frozenset({"text"})),
+        )
+        now = utcnow()
+        with registry.registered(pager):
+            late = service_window_failure(
+                platform="pager",
+                payload_type="image",
+                last_inbound_at=now - timedelta(hours=2),
+                now=now,
+            )
+            assert late is not None
+            assert late.reason is not None
+            assert "more than 1 hour ago" in late.reason
+            assert "Pager" in late.reason
+            assert (
+                service_window_failure(
+                    platform="pager", payload_type="text", last_inbound_at=None, now=now
+                )
+                is None
+            )
+        assert (
+            service_window_failure(
+                platform="pager", payload_type="image", last_inbound_at=None, now=now
+            )
+            is None
+        )
 
 
 class TestAtDelivery:

@@ -10,7 +10,7 @@ other. Checking at send time also judges a scheduled message by the window as it
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from hubbub.connectors import registry
@@ -35,10 +35,11 @@ def service_window_failure(
             "message to start the conversation"
         )
     elif now - last_inbound_at > window.length:
-        hours = window.length.total_seconds() / 3600
+        hours = window.length / timedelta(hours=1)
+        span = f"{hours:g} hour" + ("" if hours == 1 else "s")
         reason = (
-            f"more than {hours:g} hours have passed since the contact's last message, so "
-            f"{descriptor.title} allows only a template message"
+            f"the contact last wrote more than {span} ago, so {descriptor.title} allows only "
+            "a template message"
         )
     else:
         return None
