@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from hubbub.channels.service import channel as channel_service
-from hubbub.connectors import registry
 from hubbub.connectors.base import Address, ChannelInfo, OutboundMessage, SendFailure, SendResult
-from hubbub.connectors.registry import NoConnector, connector_for, is_sandboxed
+from hubbub.connectors.registry import NoConnector, connector_for, identifier_key, is_sandboxed
 from hubbub.conversations.schemas import Conversation
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
@@ -133,7 +132,7 @@ async def _conversation_and_channel(
 
 
 def _outbound(message: Message, channel: ChannelInfo, thread: tuple[str, ...]) -> OutboundMessage:
-    default_key = registry.identifier_key(channel.platform)
+    default_key = identifier_key(channel.platform)
     recipients = tuple(
         Address(key=recipient.key or default_key, value=recipient.value, type=recipient.type)
         for recipient in message.recipients
