@@ -11,6 +11,7 @@ from hubbub.channels.service import channel as channel_service
 from hubbub.db.uow import Session
 from hubbub.errors import NotFound
 from hubbub.events.service import event as event_service
+from tests.channels.configs import SMS, SMS_OTHER
 from tests.conftest import WorkspaceFixture
 
 
@@ -21,7 +22,7 @@ def sms(name: str = "Support line", **fields: object) -> ChannelCreate:
 class TestCreate:
     async def test_stores_the_channel(self, workspace: WorkspaceFixture, session: Session) -> None:
         created = await channel_service.create(
-            session, workspace.id, sms(identifier="+15550100", config={"account": "AC1"})
+            session, workspace.id, sms(identifier="+15550100", config=SMS)
         )
         assert created.workspace_id == workspace.id
         assert created.created_at == created.updated_at
@@ -30,7 +31,7 @@ class TestCreate:
     async def test_records_a_channel_created_event_without_the_config(
         self, workspace: WorkspaceFixture, session: Session
     ) -> None:
-        created = await channel_service.create(session, workspace.id, sms(config={"token": "s"}))
+        created = await channel_service.create(session, workspace.id, sms(config=SMS))
         page = await event_service.list(session, workspace.id, types=["channel.created"])
         assert [e.data for e in page.events] == [
             {
@@ -79,7 +80,7 @@ class TestUpdate:
         self, workspace: WorkspaceFixture, session: Session
     ) -> None:
         created = await channel_service.create(
-            session, workspace.id, sms(identifier="+15550100", config={"a": 1})
+            session, workspace.id, sms(identifier="+15550100", config=SMS)
         )
         updated = await channel_service.update(
             session, workspace.id, created.id, ChannelUpdate(name="Renamed")
@@ -87,7 +88,7 @@ class TestUpdate:
         assert (updated.name, updated.identifier, updated.config) == (
             "Renamed",
             "+15550100",
-            {"a": 1},
+            SMS,
         )
         assert updated.updated_at > created.updated_at
         assert await channel_service.get(session, workspace.id, created.id) == updated
@@ -96,11 +97,11 @@ class TestUpdate:
         self, workspace: WorkspaceFixture, session: Session
     ) -> None:
         created = await channel_service.create(
-            session, workspace.id, sms(identifier="+15550100", config={"a": 1})
+            session, workspace.id, sms(identifier="+15550100", config=SMS)
         )
-        patch = ChannelUpdate.model_validate({"identifier": None, "config": {"b": 2}})
+        patch = ChannelUpdate.model_validate({"identifier": None, "config": SMS_OTHER})
         updated = await channel_service.update(session, workspace.id, created.id, patch)
-        assert (updated.identifier, updated.config) == (None, {"b": 2})
+        assert (updated.identifier, updated.config) == (None, SMS_OTHER)
         assert await channel_service.get(session, workspace.id, created.id) == updated
 
     async def test_an_empty_patch_changes_nothing(

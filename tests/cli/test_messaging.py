@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hubbub.connectors import registry
 from hubbub.db.uow import Database
 from hubbub.messages.schemas import MessageCreate
 from hubbub.messages.service import message as message_service
@@ -34,7 +35,7 @@ async def test_bad_input_is_a_message_and_a_failure_exit(sqlite_cli: Cli) -> Non
         workspace_id = await make_workspace(database)
     create = ["channel", "create", "--workspace", workspace_id]
     cases = {
-        "sandbox, email, sms, whatsapp, webchat, webhook": [
+        ", ".join(registry.names()): [
             *create,
             "--platform",
             "pigeon",

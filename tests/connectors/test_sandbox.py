@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
+from hubbub.connectors import registry, twilio
 from hubbub.connectors.base import (
     Address,
     ChannelInfo,
@@ -12,8 +15,9 @@ from hubbub.connectors.base import (
     InvalidSignature,
     OutboundMessage,
 )
-from hubbub.connectors.registry import CONNECTORS, NoConnector, connector_for, is_sandboxed
+from hubbub.connectors.registry import NoConnector, connector_for, is_sandboxed
 from hubbub.connectors.sandbox import SandboxConnector, next_step
+from hubbub.connectors.twilio import TwilioConnector
 
 
 def channel(platform: str = "sms", **config: object) -> ChannelInfo:
@@ -59,14 +63,17 @@ def test_the_walk_goes_sent_delivered_read_and_stops() -> None:
 
 
 async def test_a_channel_without_settings_goes_through_the_sandbox(
-    context: ConnectorContext, monkeypatch: pytest.MonkeyPatch
+    context: ConnectorContext,
 ) -> None:
     assert is_sandboxed(channel("whatsapp"))
     assert is_sandboxed(channel("sandbox", anything="x"))
     assert not is_sandboxed(channel("sms", account_sid="AC1"))
+    assert not is_sandboxed(channel("webchat"))  # Hubbub is its provider
     assert isinstance(connector_for(channel("email"), context), SandboxConnector)
-    monkeypatch.delitem(CONNECTORS, "sms", raising=False)
-    with pytest.raises(NoConnector, match="sms"):
-        connector_for(channel("sms", account_sid="AC1"), context)
-    monkeypatch.setitem(CONNECTORS, "sms", SandboxConnector)
-    assert isinstance(connector_for(channel("sms", account_sid="AC1"), context), SandboxConnector)
+    configured = channel("sms", account_sid="AC1")
+    assert isinstance(connector_for(configured, context), TwilioConnector)
+    with registry.unregistered("sms"), pytest.raises(NoConnector, match="sms"):
+        connector_for(configured, context)
+    with registry.registered(replace(twilio.PLATFORM, connector=SandboxConnector)):
+        assert isinstance(connector_for(configured, context), SandboxConnector)
+    assert isinstance(connector_for(configured, context), TwilioConnector)

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 import pytest
 
+from hubbub.connectors import whatsapp as whatsapp_platform
 from hubbub.connectors.base import (
     Address,
     ConnectorContext,
@@ -173,7 +174,7 @@ async def test_window_failure_is_reported(
     message = outbound(url, {"type": "text", "text": "out of the blue"})
     simulator.subscribe(WA_PHONE_ID, f"{receiver.url}/inbound/{message.channel.id}")
     connector = WhatsAppConnector(context)
-    assert connector.capabilities.service_window is not None
+    assert whatsapp_platform.PLATFORM.service_window is not None
     await connector.send(message)
     await simulator.drain()
 

@@ -3,13 +3,15 @@ checked again at send time."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from hubbub.config import Settings
+from hubbub.connectors import registry, webhook
 from hubbub.connectors.base import (
-    Capabilities,
     ChannelInfo,
     ConnectorContext,
     InboundBatch,
@@ -18,7 +20,6 @@ from hubbub.connectors.base import (
     SendFailure,
     SendResult,
 )
-from hubbub.connectors.registry import CONNECTORS
 from hubbub.db.uow import Database
 from hubbub.delivery.repository import DeliveryRepository
 from hubbub.delivery.revive import retry_job as retry_dead_job
@@ -28,6 +29,7 @@ from hubbub.errors import Conflict
 from hubbub.jobs.service import job as job_service
 from hubbub.kit.clock import utcnow
 from hubbub.messages.service import message as message_service
+from tests.channels.configs import SMS, WEBHOOK
 from tests.conftest import WorkspaceFixture
 from tests.delivery.conftest import PHONE, get_message, jobs_of, make_channel, send
 
@@ -97,7 +99,6 @@ class Flaky:
     """A provider answering with a scripted list of failures, then success."""
 
     platform = "webhook"
-    capabilities = Capabilities()
     script: list[SendFailure] = []
     sent: list[OutboundMessage] = []
 
@@ -115,17 +116,17 @@ class Flaky:
 
 
 @pytest.fixture
-def flaky(monkeypatch: pytest.MonkeyPatch) -> type[Flaky]:
-    monkeypatch.setitem(CONNECTORS, "webhook", Flaky)
+def flaky() -> Iterator[type[Flaky]]:
     Flaky.script = []
     Flaky.sent = []
-    return Flaky
+    with registry.registered(replace(webhook.PLATFORM, connector=Flaky)):
+        yield Flaky
 
 
 async def test_a_retryable_failure_retries_and_then_sends(
     database: Database, workspace: WorkspaceFixture, fast: Settings, flaky: type[Flaky]
 ) -> None:
-    channel = await make_channel(database, workspace.id, "webhook", {"url": "http://x.test/"})
+    channel = await make_channel(database, workspace.id, "webhook", WEBHOOK)
     flaky.script = [SendFailure("503", "busy", retryable=True)]
     message = await send(database, workspace.id, channel, to="user-1")
     assert await run_due(database, fast, workspace_id=workspace.id) == 2
@@ -133,14 +134,14 @@ async def test_a_retryable_failure_retries_and_then_sends(
     assert sent.status == "sent"  # a real provider reports the rest by callback
     assert [m.id for m in flaky.sent] == [message.id]
     assert flaky.sent[0].recipients[0].value == "user-1"
-    assert flaky.sent[0].channel.config == {"url": "http://x.test/"}
+    assert flaky.sent[0].channel.config == WEBHOOK
     assert await provider_id(database, workspace.id, message.id) == f"prov-{message.id}"
 
 
 async def test_a_refusal_fails_the_message_with_the_provider_reason(
     database: Database, workspace: WorkspaceFixture, fast: Settings, flaky: type[Flaky]
 ) -> None:
-    channel = await make_channel(database, workspace.id, "webhook", {"url": "http://x.test/"})
+    channel = await make_channel(database, workspace.id, "webhook", WEBHOOK)
     flaky.script = [SendFailure("21211", "invalid number", retryable=False)]
     message = await send(database, workspace.id, channel, to="user-2")
     await run_due(database, fast, workspace_id=workspace.id)
@@ -158,7 +159,7 @@ async def test_a_refusal_fails_the_message_with_the_provider_reason(
 async def test_failing_every_attempt_fails_the_message_and_kills_the_job(
     database: Database, workspace: WorkspaceFixture, fast: Settings, flaky: type[Flaky]
 ) -> None:
-    channel = await make_channel(database, workspace.id, "webhook", {"url": "http://x.test/"})
+    channel = await make_channel(database, workspace.id, "webhook", WEBHOOK)
     flaky.script = [SendFailure("timeout", "no answer", retryable=True)] * 20
     message = await send(database, workspace.id, channel, to="user-3")
     assert await run_due(database, fast, workspace_id=workspace.id) == 8
@@ -171,12 +172,12 @@ async def test_failing_every_attempt_fails_the_message_and_kills_the_job(
 
 
 async def test_a_configured_platform_without_connector_fails_the_message(
-    database: Database, workspace: WorkspaceFixture, fast: Settings, monkeypatch: pytest.MonkeyPatch
+    database: Database, workspace: WorkspaceFixture, fast: Settings
 ) -> None:
-    monkeypatch.delitem(CONNECTORS, "sms", raising=False)
-    channel = await make_channel(database, workspace.id, "sms", {"account_sid": "AC1"})
+    channel = await make_channel(database, workspace.id, "sms", SMS)
     message = await send(database, workspace.id, channel)
-    await run_due(database, fast, workspace_id=workspace.id)
+    with registry.unregistered("sms"):  # as in a build without the platform
+        await run_due(database, fast, workspace_id=workspace.id)
     failed = await get_message(database, workspace.id, message.id)
     assert failed.status == "failed"
     assert failed.failure is not None
@@ -212,7 +213,7 @@ async def test_the_whatsapp_window_is_checked_again_when_the_message_is_due(
 async def test_replies_carry_the_provider_ids_of_the_thread(
     database: Database, workspace: WorkspaceFixture, fast: Settings, flaky: type[Flaky]
 ) -> None:
-    channel = await make_channel(database, workspace.id, "webhook", {"url": "http://x.test/"})
+    channel = await make_channel(database, workspace.id, "webhook", WEBHOOK)
     first = await send(database, workspace.id, channel, "one", to="user-4")
     await run_due(database, fast, workspace_id=workspace.id)
     await send(database, workspace.id, channel, "two", to="user-4")
@@ -223,7 +224,7 @@ async def test_replies_carry_the_provider_ids_of_the_thread(
 async def test_retrying_the_dead_job_of_a_failed_message_sends_it_again(
     database: Database, workspace: WorkspaceFixture, fast: Settings, flaky: type[Flaky]
 ) -> None:
-    channel = await make_channel(database, workspace.id, "webhook", {"url": "http://x.test/"})
+    channel = await make_channel(database, workspace.id, "webhook", WEBHOOK)
     flaky.script = [SendFailure("timeout", "no answer", retryable=True)] * 8
     message = await send(database, workspace.id, channel, to="user-9")
     await run_due(database, fast, workspace_id=workspace.id)
@@ -248,7 +249,7 @@ async def test_retrying_the_dead_job_of_a_failed_message_sends_it_again(
 async def test_retrying_a_failed_message_whose_job_ended_sends_it_again(
     database: Database, workspace: WorkspaceFixture, fast: Settings, flaky: type[Flaky]
 ) -> None:
-    channel = await make_channel(database, workspace.id, "webhook", {"url": "http://x.test/"})
+    channel = await make_channel(database, workspace.id, "webhook", WEBHOOK)
     flaky.script = [SendFailure("400", "refused", retryable=False)]
     message = await send(database, workspace.id, channel, to="user-10")
     await run_due(database, fast, workspace_id=workspace.id)

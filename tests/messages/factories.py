@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from hubbub.channels.schemas import Channel, ChannelCreate
 from hubbub.channels.service import channel as channel_service
+from hubbub.connectors import registry
 from hubbub.contacts.schemas import Contact
 from hubbub.contacts.service import contact as contact_service
 from hubbub.conversations.schemas import Conversation, ConversationCreate
@@ -18,8 +19,6 @@ from hubbub.db.models import job
 from hubbub.db.uow import Session
 from hubbub.messages.schemas import Message, MessageCreate
 from hubbub.messages.service import message as message_service
-
-IDENTIFIER_KEYS = {"sms": "phonenumber", "whatsapp": "phonenumber", "email": "emailaddress"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +64,7 @@ async def make_scene(
     session: Session, workspace_id: str, platform: str = "sms", address: str = "+15550001"
 ) -> Scene:
     channel = await make_channel(session, workspace_id, platform)
-    contact = await make_contact(session, workspace_id, IDENTIFIER_KEYS[platform], address)
+    contact = await make_contact(session, workspace_id, registry.identifier_key(platform), address)
     conversation = await make_conversation(session, workspace_id, channel, [contact])
     return Scene(workspace_id, channel, contact, conversation)
 

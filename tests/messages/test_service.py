@@ -161,6 +161,38 @@ class TestCreate:
             )
         assert caught.value.field == "recipients"
 
+    @pytest.mark.parametrize(
+        ("platform", "values"),
+        [
+            ("email", ["a@example.com", "b@example.com"]),
+            ("webhook", ["user-a", "user-b"]),  # one POST carries every recipient and its type
+            ("webchat", ["user-a", "user-b"]),  # a room: every participant sees every message
+            ("sandbox", ["user-a", "user-b"]),
+        ],
+    )
+    async def test_several_recipients_where_the_descriptor_allows_them(
+        self, workspace: WorkspaceFixture, session: Session, platform: str, values: list[str]
+    ) -> None:
+        channel = await make_channel(session, workspace.id, platform)
+        recipients = [{"value": value} for value in values]
+        message = await send(session, workspace.id, channel_id=channel.id, recipients=recipients)
+        assert [r.value for r in message.recipients] == values
+        participants = await conversation_service.contact_participant_ids(
+            session, workspace.id, message.conversation_id
+        )
+        assert sorted(participants) == sorted(r.contact_id for r in message.recipients)
+
+    @pytest.mark.parametrize("platform", ["sms", "whatsapp"])
+    async def test_one_recipient_where_the_descriptor_says_so(
+        self, workspace: WorkspaceFixture, session: Session, platform: str
+    ) -> None:
+        channel = await make_channel(session, workspace.id, platform)
+        recipients = [{"value": "+15550101"}, {"value": "+15550102"}]
+        with pytest.raises(UnprocessableEntity) as caught:
+            await send(session, workspace.id, channel_id=channel.id, recipients=recipients)
+        assert caught.value.field == "recipients"
+        assert "several are for sandbox, email, webchat, webhook" in caught.value.message
+
     async def test_group_conversation_off_email_cannot_send(
         self, scene: Scene, session: Session
     ) -> None:

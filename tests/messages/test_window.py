@@ -1,8 +1,10 @@
-"""The WhatsApp 24-hour service window, enforced by the core create path: a free-form message
-outside the window is stored, then fails; templates and other platforms are unrestricted."""
+"""The WhatsApp 24-hour service window, checked when the delivery job runs, whatever surface
+made the message: a free-form message outside the window is accepted (the create answers as
+usual), then fails when it is sent; templates and other platforms are unrestricted."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -10,18 +12,46 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from hubbub.config import Settings
+from hubbub.connectors import registry, sandbox
+from hubbub.connectors.platform import ServiceWindow
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.models import conversation as conversation_table
 from hubbub.db.uow import Database, Session
+from hubbub.delivery.runner import run_due
 from hubbub.events.service import event as event_service
 from hubbub.kit.clock import utcnow
-from hubbub.messages.schemas import MessageGetOrCreate
+from hubbub.messages.schemas import Message, MessageGetOrCreate
 from hubbub.messages.service import message as message_service
 from hubbub.messages.window import WINDOW_CLOSED_CODE, service_window_failure
 from tests.conftest import WorkspaceFixture
 from tests.messages.factories import Scene, jobs_for, make_scene, send, text
 
 TEMPLATE: dict[str, Any] = {"type": "template", "name": "order_update", "variables": ["42"]}
+
+
+@pytest.fixture
+def fast(settings: Settings) -> Settings:
+    return settings.model_copy(update={"sandbox_step_seconds": 0.0})
+
+
+async def scene_in(database: Database, workspace_id: str, platform: str = "whatsapp") -> Scene:
+    async with database.transaction() as session:
+        return await make_scene(session, workspace_id, platform)
+
+
+async def send_in(database: Database, workspace_id: str, **fields: Any) -> Message:
+    async with database.transaction() as session:
+        return await send(session, workspace_id, **fields)
+
+
+async def delivered(
+    database: Database, settings: Settings, workspace_id: str, message_id: str
+) -> Message:
+    """The message once its delivery job (and the sandbox's walk) has run."""
+    await run_due(database, settings, workspace_id=workspace_id)
+    async with database.read() as session:
+        return await message_service.get_or_raise(session, workspace_id, message_id)
 
 
 async def move_last_inbound(session: Session, conversation_id: str, *, hours_ago: float) -> None:
@@ -67,64 +97,115 @@ class TestRule:
         )
         assert failure is None
 
-
-class TestCreatePath:
-    async def test_no_inbound_is_accepted_then_failed(
-        self, workspace: WorkspaceFixture, session: Session
-    ) -> None:
-        scene = await make_scene(session, workspace.id, "whatsapp")
-        message = await send(session, workspace.id, conversation_id=scene.conversation.id)
-        assert message.status == "failed"
-        assert message.failure is not None
-        assert (message.failure.stage, message.failure.code) == ("sending", WINDOW_CLOSED_CODE)
-        assert await message_service.get_or_raise(session, workspace.id, message.id) == message
-        entries, _ = await message_service.list_interactions(
-            session, workspace.id, message.id, order="asc"
+    def test_the_window_is_the_descriptors(self) -> None:
+        pager = replace(
+            sandbox.PLATFORM,
+            name="pager",
+            title="Pager",
+            service_window=ServiceWindow(timedelta(hours=1), frozenset({"text"})),
         )
+        now = utcnow()
+        with registry.registered(pager):
+            late = service_window_failure(
+                platform="pager",
+                payload_type="image",
+                last_inbound_at=now - timedelta(hours=2),
+                now=now,
+            )
+            assert late is not None
+            assert late.reason is not None
+            assert "more than 1 hour ago" in late.reason
+            assert "Pager" in late.reason
+            assert (
+                service_window_failure(
+                    platform="pager", payload_type="text", last_inbound_at=None, now=now
+                )
+                is None
+            )
+        assert (
+            service_window_failure(
+                platform="pager", payload_type="image", last_inbound_at=None, now=now
+            )
+            is None
+        )
+
+
+class TestAtDelivery:
+    async def test_no_inbound_is_accepted_then_fails_when_sent(
+        self, workspace: WorkspaceFixture, database: Database, fast: Settings
+    ) -> None:
+        scene = await scene_in(database, workspace.id)
+        message = await send_in(database, workspace.id, conversation_id=scene.conversation.id)
+        # Accepted as the vendors document it: the create answers normally.
+        assert (message.status, message.failure) == ("accepted", None)
+        failed = await delivered(database, fast, workspace.id, message.id)
+        assert failed.status == "failed"
+        assert failed.failure is not None
+        assert (failed.failure.stage, failed.failure.code) == ("sending", WINDOW_CLOSED_CODE)
+        assert failed.failure.reason is not None
+        assert "template" in failed.failure.reason
+        async with database.read() as session:
+            entries, _ = await message_service.list_interactions(
+                session, workspace.id, message.id, order="asc"
+            )
+            page = await event_service.list(session, workspace.id, limit=500)
+            jobs = await jobs_for(session, message.id)
+        # Nothing was handed to a provider: no ``sending`` step, only the failure.
         assert [(e.type, e.details["previous"]) for e in entries] == [("failed", "accepted")]
-        page = await event_service.list(session, workspace.id, limit=500)
         types = [e.type for e in page.events if e.message_id == message.id]
         assert sorted(types) == ["message.created", "message.status_changed"]
-        # Nothing is handed to the delivery runner for a message that already failed.
-        assert await jobs_for(session, message.id) == []
+        assert jobs == []
 
-    async def test_within_window_is_accepted(
-        self, workspace: WorkspaceFixture, session: Session
+    async def test_within_window_is_sent(
+        self, workspace: WorkspaceFixture, database: Database, fast: Settings
     ) -> None:
-        scene = await make_scene(session, workspace.id, "whatsapp")
+        scene = await scene_in(database, workspace.id)
         conversation_id = scene.conversation.id
-        await send(session, workspace.id, conversation_id=conversation_id, direction="incoming")
-        message = await send(session, workspace.id, conversation_id=conversation_id)
+        await send_in(database, workspace.id, conversation_id=conversation_id, direction="incoming")
+        message = await send_in(database, workspace.id, conversation_id=conversation_id)
         assert (message.status, message.failure) == ("accepted", None)
-        assert len(await jobs_for(session, message.id)) == 1
+        async with database.read() as session:
+            assert len(await jobs_for(session, message.id)) == 1
+        assert (await delivered(database, fast, workspace.id, message.id)).status == "read"
 
     async def test_window_closes_after_24_hours(
-        self, workspace: WorkspaceFixture, session: Session
+        self, workspace: WorkspaceFixture, database: Database, fast: Settings
     ) -> None:
-        scene = await make_scene(session, workspace.id, "whatsapp")
+        scene = await scene_in(database, workspace.id)
         conversation_id = scene.conversation.id
-        await send(session, workspace.id, conversation_id=conversation_id, direction="incoming")
-        await move_last_inbound(session, conversation_id, hours_ago=25)
-        message = await send(session, workspace.id, conversation_id=conversation_id)
-        assert message.status == "failed"
-        conversation = await conversation_service.get_or_raise(
-            session, workspace.id, conversation_id
-        )
+        await send_in(database, workspace.id, conversation_id=conversation_id, direction="incoming")
+        async with database.transaction() as session:
+            await move_last_inbound(session, conversation_id, hours_ago=25)
+        message = await send_in(database, workspace.id, conversation_id=conversation_id)
+        assert message.status == "accepted"
+        failed = await delivered(database, fast, workspace.id, message.id)
+        assert failed.status == "failed"
+        assert failed.failure is not None
+        assert failed.failure.code == WINDOW_CLOSED_CODE
+        async with database.read() as session:
+            conversation = await conversation_service.get_or_raise(
+                session, workspace.id, conversation_id
+            )
         # The failed message is still counted, and does not reopen the window.
         assert conversation.message_count == 2
 
-    async def test_template_is_always_accepted(
-        self, workspace: WorkspaceFixture, session: Session
+    async def test_template_is_always_sent(
+        self, workspace: WorkspaceFixture, database: Database, fast: Settings
     ) -> None:
-        scene = await make_scene(session, workspace.id, "whatsapp")
-        message = await send(
-            session, workspace.id, conversation_id=scene.conversation.id, payload=TEMPLATE
+        scene = await scene_in(database, workspace.id)
+        message = await send_in(
+            database, workspace.id, conversation_id=scene.conversation.id, payload=TEMPLATE
         )
         assert message.status == "accepted"
+        assert (await delivered(database, fast, workspace.id, message.id)).status == "read"
 
-    async def test_sms_is_unrestricted(self, scene: Scene, session: Session) -> None:
-        message = await send(session, scene.workspace_id, conversation_id=scene.conversation.id)
+    async def test_sms_is_unrestricted(
+        self, workspace: WorkspaceFixture, database: Database, fast: Settings
+    ) -> None:
+        scene = await scene_in(database, workspace.id, "sms")
+        message = await send_in(database, workspace.id, conversation_id=scene.conversation.id)
         assert message.status == "accepted"
+        assert (await delivered(database, fast, workspace.id, message.id)).status == "read"
 
     async def test_scheduled_message_waits_for_the_runner(
         self, workspace: WorkspaceFixture, session: Session
@@ -136,20 +217,27 @@ class TestCreatePath:
         )
         assert message.status == "scheduled"
 
-    async def test_get_or_create_applies_the_window(
-        self, workspace: WorkspaceFixture, session: Session
+    async def test_get_or_create_is_judged_when_sent(
+        self, workspace: WorkspaceFixture, database: Database, fast: Settings
     ) -> None:
-        scene = await make_scene(session, workspace.id, "whatsapp")
+        scene = await scene_in(database, workspace.id)
         data = MessageGetOrCreate.model_validate(
             {"conversation_id": scene.conversation.id, "payload": text("hi"), "tags": {"k": "v"}}
         )
-        message, created = await message_service.get_or_create(session, workspace.id, data)
-        assert (message.status, created) == ("failed", True)
+        async with database.transaction() as session:
+            message, created = await message_service.get_or_create(session, workspace.id, data)
+        assert (message.status, created) == ("accepted", True)
+        failed = await delivered(database, fast, workspace.id, message.id)
+        assert failed.status == "failed"
 
 
 class TestNativeApi:
     async def test_whatsapp_window_over_http(
-        self, client: httpx.AsyncClient, workspace: WorkspaceFixture, database: Database
+        self,
+        client: httpx.AsyncClient,
+        workspace: WorkspaceFixture,
+        database: Database,
+        fast: Settings,
     ) -> None:
         headers = workspace.headers
         channel = (
@@ -175,18 +263,25 @@ class TestNativeApi:
             result: dict[str, Any] = response.json()
             return result
 
+        async def after_delivery(message: dict[str, Any]) -> dict[str, Any]:
+            assert (message["status"], message["failure"]) == ("accepted", None)
+            await run_due(database, fast, workspace_id=workspace.id)
+            stored = await client.get(f"/v1/messages/{message['id']}", headers=headers)
+            result: dict[str, Any] = stored.json()
+            return result
+
         first = await post(channel["id"])
-        assert first["status"] == "failed"
-        assert first["failure"]["code"] == WINDOW_CLOSED_CODE
-        stored = await client.get(f"/v1/messages/{first['id']}", headers=headers)
-        assert stored.json()["status"] == "failed"
+        failed = await after_delivery(first)
+        assert failed["status"] == "failed"
+        assert failed["failure"]["code"] == WINDOW_CLOSED_CODE
 
         incoming = await post(channel["id"], direction="incoming")
         assert incoming["conversation_id"] == first["conversation_id"]
-        assert (await post(channel["id"]))["status"] == "accepted"
+        assert (await after_delivery(await post(channel["id"])))["status"] == "read"
 
         async with database.transaction() as session:
             await move_last_inbound(session, first["conversation_id"], hours_ago=25)
-        assert (await post(channel["id"]))["status"] == "failed"
-        assert (await post(channel["id"], payload=TEMPLATE))["status"] == "accepted"
-        assert (await post(sms["id"]))["status"] == "accepted"
+        assert (await after_delivery(await post(channel["id"])))["status"] == "failed"
+        template = await post(channel["id"], payload=TEMPLATE)
+        assert (await after_delivery(template))["status"] == "read"
+        assert (await after_delivery(await post(sms["id"])))["status"] == "read"

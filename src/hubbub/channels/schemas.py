@@ -1,31 +1,32 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
 
-Platform = Literal["sandbox", "email", "sms", "whatsapp", "webchat", "webhook"]
-PLATFORMS: tuple[Platform, ...] = ("sandbox", "email", "sms", "whatsapp", "webchat", "webhook")
-
-# The identifier key a platform's contacts are addressed by when a caller names none.
-DEFAULT_IDENTIFIER_KEY: dict[str, str] = {
-    "sandbox": "userid",
-    "email": "emailaddress",
-    "sms": "phonenumber",
-    "whatsapp": "phonenumber",
-    "webchat": "userid",
-    "webhook": "userid",
-}
+from hubbub.connectors import registry
 
 
-GROUP_PLATFORMS = frozenset({"email", "sandbox", "webchat", "webhook"})
+def _known_platform(name: str) -> str:
+    if registry.find(name) is None:
+        raise ValueError(f"unknown platform; one of: {', '.join(registry.names())}")
+    return name
+
+
+# The platforms registered when the app starts, for the OpenAPI document; validation reads the
+# registry at call time, so a platform registered later is accepted too.
+_PLATFORM_SCHEMA = WithJsonSchema({"type": "string", "enum": list(registry.names())})
+# A platform a caller names: it must be registered.
+Platform = Annotated[str, AfterValidator(_known_platform), _PLATFORM_SCHEMA]
+# A stored channel's platform, shown as stored (even if its platform left this build).
+PlatformName = Annotated[str, _PLATFORM_SCHEMA]
 
 
 class Channel(BaseModel):
     id: str
     workspace_id: str
-    platform: Platform
+    platform: PlatformName
     name: str
     identifier: str | None = None
     config: dict[str, Any] = Field(default_factory=dict)
@@ -34,22 +35,24 @@ class Channel(BaseModel):
 
     @property
     def allows_several_recipients(self) -> bool:
-        """Several addresses named on one send (to/cc/bcc): only email has them."""
-        return self.platform == "email"
+        """Several addresses named on one send (to/cc/bcc), as the platform says."""
+        descriptor = registry.find(self.platform)
+        return descriptor is not None and descriptor.several_recipients
 
     @property
     def allows_group_conversations(self) -> bool:
-        """A message to a conversation of several participants: email (as several
-        recipients), and the platforms where a conversation is a room (a Botpress
-        conversation, a web chat, a webhook peer). SMS and WhatsApp are one-to-one."""
-        return self.platform in GROUP_PLATFORMS
+        """A message to a conversation of several participants, as the platform says (email
+        as several recipients, and the platforms where a conversation is a room)."""
+        descriptor = registry.find(self.platform)
+        return descriptor is not None and descriptor.group_conversations
 
 
 class ChannelCreate(BaseModel):
     platform: Platform
     name: str = Field(min_length=1, max_length=200)
     identifier: str | None = Field(default=None, max_length=320)
-    # Provider settings; a channel without them delivers through the sandbox.
+    # Provider settings (the platform's own keys, checked when saved); a channel without them
+    # delivers through the sandbox.
     config: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -8,10 +8,11 @@ from typing import Any
 
 from hubbub.channels.repository import ChannelRepository
 from hubbub.channels.schemas import Channel, ChannelCreate, ChannelUpdate, Platform
+from hubbub.connectors import registry
 from hubbub.connectors.webhook import check_channel_destination
 from hubbub.db.uow import Session
 from hubbub.discriminators import service as discriminators
-from hubbub.errors import NotFound
+from hubbub.errors import NotFound, UnprocessableEntity
 from hubbub.events.service import event as event_service
 from hubbub.kit.clock import utcnow
 from hubbub.kit.ids import new_id
@@ -30,7 +31,7 @@ class ChannelService:
         *,
         channel_id: str | None = None,
     ) -> Channel:
-        await check_channel_destination(data.platform, data.config)
+        await _check_config(data.platform, data.config)
         now = utcnow()
         channel = Channel(
             id=channel_id or new_id(),
@@ -121,7 +122,7 @@ class ChannelService:
         if not changes:
             return channel
         if "config" in changes:
-            await check_channel_destination(channel.platform, changes["config"])
+            await _check_config(channel.platform, changes["config"])
         changes["updated_at"] = utcnow()
         await ChannelRepository(session).update(workspace_id, channel_id, changes)
         return channel.model_copy(update=changes)
@@ -143,6 +144,19 @@ class ChannelService:
         self, session: Session, workspace_id: str, *, platform: str | None = None
     ) -> list[Channel]:
         return await ChannelRepository(session).list(workspace_id, platform=platform)
+
+
+async def _check_config(platform: str, config: dict[str, Any]) -> None:
+    """The platform's settings model refuses unknown keys, wrong types and missing required
+    keys (422 on ``config.<key>``); an empty config (sandbox delivery) always passes."""
+    descriptor = registry.find(platform)
+    if descriptor is None:  # a stored channel whose platform left this build
+        raise UnprocessableEntity(
+            f"platform {platform!r} is not available; one of: {', '.join(registry.names())}",
+            field="platform",
+        )
+    descriptor.check_config(config)
+    await check_channel_destination(platform, config)
 
 
 def _changes(data: ChannelUpdate) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from hubbub.channels.schemas import PLATFORMS, Channel, ChannelCreate
+from hubbub.channels.schemas import Channel, ChannelCreate
 from hubbub.channels.service import channel as channel_service
 from hubbub.cli.context import (
     check_workspace,
@@ -18,6 +18,7 @@ from hubbub.cli.context import (
     settings_from_env,
     validated,
 )
+from hubbub.connectors import registry
 
 channel_app = typer.Typer(help="Create and list channels.", no_args_is_help=True)
 
@@ -25,7 +26,7 @@ channel_app = typer.Typer(help="Create and list channels.", no_args_is_help=True
 @channel_app.command("create")
 def create_channel(
     workspace: Annotated[str, typer.Option("--workspace", help="Workspace id.")],
-    platform: Annotated[str, typer.Option(help=f"One of: {', '.join(PLATFORMS)}.")],
+    platform: Annotated[str, typer.Option(help=f"One of: {', '.join(registry.names())}.")],
     name: Annotated[str, typer.Option(help="A name for the channel.")],
     identifier: Annotated[
         str | None, typer.Option(help="Sender identity (address or number).")
@@ -33,9 +34,10 @@ def create_channel(
     json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Create a channel. Without provider settings it delivers through the sandbox, while the
-    platform's own rules (the WhatsApp window, several recipients only on email) still apply."""
-    if platform not in PLATFORMS:
-        raise typer.BadParameter(f"choose one of {', '.join(PLATFORMS)}", param_hint="--platform")
+    platform's own rules (the WhatsApp window, recipients, media limits) still apply."""
+    if registry.find(platform) is None:
+        known = ", ".join(registry.names())
+        raise typer.BadParameter(f"choose one of {known}", param_hint="--platform")
     data = validated(ChannelCreate, {"platform": platform, "name": name, "identifier": identifier})
 
     async def main() -> Channel:

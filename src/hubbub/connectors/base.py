@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 import httpx
@@ -137,16 +137,6 @@ class InboundBatch:
 
 
 @dataclass(frozen=True)
-class Capabilities:
-    payload_types: frozenset[str] | None = None  # None: every type (rendered as text if need be)
-    multi_recipient: bool = False
-    # Free-form messages only this long after the contact's last inbound message (WhatsApp).
-    service_window: timedelta | None = None
-    # The provider de-duplicates a re-sent message itself (so a retry after a crash is safe).
-    provider_idempotency: bool = False
-
-
-@dataclass(frozen=True)
 class ConnectorContext:
     """What a connector may use: shared HTTP client, settings, and Hubbub's public base URL
     (for the status callback URLs it gives providers)."""
@@ -158,7 +148,6 @@ class ConnectorContext:
 
 class Connector(Protocol):
     platform: str
-    capabilities: Capabilities
 
     async def send(self, message: OutboundMessage) -> SendResult:
         """Hand the message to the provider; raise ``SendFailure`` when it cannot be."""

@@ -27,15 +27,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from email.message import EmailMessage
-from typing import Any
+from typing import Annotated, Any, Final
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 import httpx
+from pydantic import Field
 
 from hubbub.connectors import webhook
 from hubbub.connectors.base import (
-    Capabilities,
     ChannelInfo,
     ConnectorContext,
     InboundBatch,
@@ -54,6 +54,14 @@ from hubbub.connectors.mime import (
     message_id_for,
     parse_email_messages,
 )
+from hubbub.connectors.platform import (
+    MB,
+    SECRET,
+    TEXT,
+    ChannelSettings,
+    MediaRule,
+    PlatformDescriptor,
+)
 from hubbub.connectors.provider_http import config_value
 from hubbub.errors import InvalidInput
 
@@ -65,7 +73,6 @@ MAX_REASON_CHARS = 500
 
 class EmailConnector:
     platform = "email"
-    capabilities = Capabilities(multi_recipient=True)
 
     def __init__(self, context: ConnectorContext) -> None:
         self.context = context
@@ -189,3 +196,40 @@ def _media(message: OutboundMessage) -> list[tuple[str, Mapping[str, Any]]]:
 def _filename(url: str) -> str:
     name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
     return name or "attachment"
+
+
+class EmailSettings(ChannelSettings):
+    smtp_host: Annotated[str, TEXT]
+    """The SMTP server outgoing email is handed to."""
+    smtp_port: Annotated[int | None, Field(ge=1, le=65535)] = None
+    """Its port (default 25)."""
+    username: str | None = None
+    """SMTP login."""
+    password: Annotated[str | None, SECRET] = None
+    """SMTP password."""
+    starttls: bool | None = None
+    """Upgrade with STARTTLS (default: when the server offers it)."""
+    tls: bool | None = None
+    """Implicit TLS from the first byte (port 465)."""
+    from_name: str | None = None
+    """The sender's display name."""
+    sender: Annotated[str | None, Field(alias="from")] = None
+    """The sender address when the channel has no identifier."""
+    inbound_secret: Annotated[str | None, SECRET] = None
+    """Signs relayed inbound email (``POST /inbound/{channel_id}``); none: no relay."""
+    max_attachment_bytes: Annotated[int | None, Field(ge=1)] = None
+    """The largest attachment fetched for an outgoing email (default 25 MB)."""
+
+
+# One email goes to every recipient (to, cc, bcc), and a thread may have several people.
+PLATFORM: Final = PlatformDescriptor(
+    name="email",
+    title="Email",
+    identifier_key="emailaddress",
+    connector=EmailConnector,
+    settings=EmailSettings,
+    several_recipients=True,
+    group_conversations=True,
+    # What common SMTP relays take.
+    media_rules=(MediaRule(("*/*",), 25 * MB),),
+)

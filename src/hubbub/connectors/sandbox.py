@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Final
 
 from hubbub.connectors.base import (
-    Capabilities,
     ChannelInfo,
     ConnectorContext,
     InboundBatch,
@@ -23,6 +22,7 @@ from hubbub.connectors.base import (
     ReportedStatus,
     SendResult,
 )
+from hubbub.connectors.platform import PlatformDescriptor
 
 PROVIDER_ID_PREFIX: Final = "sandbox-"
 # What the sandbox reports after each status: the walk ``sent → delivered → read``.
@@ -36,7 +36,6 @@ def next_step(current: str) -> ReportedStatus | None:
 
 class SandboxConnector:
     platform = "sandbox"
-    capabilities = Capabilities(multi_recipient=True, provider_idempotency=True)
 
     def __init__(self, context: ConnectorContext) -> None:
         self.context = context
@@ -51,3 +50,16 @@ class SandboxConnector:
 
     async def parse_inbound(self, channel: ChannelInfo, request: InboundRequest) -> InboundBatch:
         raise InvalidSignature("a sandbox channel takes no inbound requests from outside")
+
+
+# The sandbox stands in for any provider, rooms included: several recipients on one send are
+# accepted like everything else.
+PLATFORM: Final = PlatformDescriptor(
+    name="sandbox",
+    title="Sandbox",
+    identifier_key="userid",
+    connector=SandboxConnector,
+    several_recipients=True,
+    group_conversations=True,
+    provider_idempotency=True,
+)

@@ -26,12 +26,11 @@ import hashlib
 import hmac
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any, Final
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from hubbub.connectors.base import (
     Address,
-    Capabilities,
     ChannelInfo,
     ConnectorContext,
     InboundBatch,
@@ -44,6 +43,14 @@ from hubbub.connectors.base import (
     SendFailure,
     SendResult,
     StatusUpdate,
+)
+from hubbub.connectors.platform import (
+    MB,
+    SECRET,
+    TEXT,
+    ChannelSettings,
+    MediaRule,
+    PlatformDescriptor,
 )
 from hubbub.connectors.provider_http import (
     MediaDownload,
@@ -89,7 +96,6 @@ def callback_url(public_base_url: str, channel_id: str) -> str:
 
 class TwilioConnector:
     platform = "sms"
-    capabilities = Capabilities(provider_idempotency=False)
 
     def __init__(self, context: ConnectorContext) -> None:
         self.context = context
@@ -248,3 +254,28 @@ def media_payload(form: Mapping[str, str], index: int, caption: str) -> dict[str
     if caption:
         payload["caption"] = caption
     return payload
+
+
+class TwilioSettings(ChannelSettings):
+    base_url: Annotated[str, TEXT]
+    """The REST API's root (``https://api.twilio.com``)."""
+    account_sid: Annotated[str, TEXT]
+    """The account (``AC...``)."""
+    auth_token: Annotated[str, SECRET]
+    """Authenticates sends and checks ``X-Twilio-Signature`` on callbacks."""
+    messaging_service_sid: Annotated[str | None, TEXT] = None
+    """Send from a messaging service (``MG...``) instead of the channel identifier."""
+
+
+# One SMS has one recipient, and an SMS conversation is one-to-one. Media limits: Twilio MMS.
+PLATFORM: Final = PlatformDescriptor(
+    name="sms",
+    title="SMS",
+    identifier_key=PHONE_KEY,
+    connector=TwilioConnector,
+    settings=TwilioSettings,
+    media_rules=(
+        MediaRule(("image/jpeg", "image/png", "image/gif"), 5 * MB),
+        MediaRule(("audio/*", "video/*", "text/*", "application/pdf"), 5 * MB),
+    ),
+)

@@ -10,8 +10,9 @@ webchat channel through the provider inbound URL: users post through the end-use
 
 from __future__ import annotations
 
+from typing import Final
+
 from hubbub.connectors.base import (
-    Capabilities,
     ChannelInfo,
     ConnectorContext,
     InboundBatch,
@@ -20,13 +21,11 @@ from hubbub.connectors.base import (
     OutboundMessage,
     SendResult,
 )
+from hubbub.connectors.platform import PlatformDescriptor
 
 
 class WebchatConnector:
     platform = "webchat"
-    # A web chat conversation is a room: every participant's page shows every message. Sending
-    # again after a crash answers the same provider id, so retries are harmless.
-    capabilities = Capabilities(multi_recipient=True, provider_idempotency=True)
 
     def __init__(self, context: ConnectorContext) -> None:
         self.context = context
@@ -38,3 +37,18 @@ class WebchatConnector:
         raise InvalidSignature(
             "webchat users post through /webchat/{channel_id}/messages with their user key"
         )
+
+
+# A web chat conversation is a room: every participant's page shows every message, so a send
+# may name several of them. Sending again after a crash answers the same provider id, so
+# retries are harmless.
+PLATFORM: Final = PlatformDescriptor(
+    name="webchat",
+    title="Web chat",
+    identifier_key="userid",
+    connector=WebchatConnector,
+    several_recipients=True,
+    group_conversations=True,
+    self_provided=True,
+    provider_idempotency=True,
+)

@@ -30,13 +30,12 @@ import hmac
 import time
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, get_args
+from typing import Annotated, Any, Final, get_args
 
 import orjson
 
 from hubbub.connectors.base import (
     Address,
-    Capabilities,
     ChannelInfo,
     ConnectorContext,
     InboundBatch,
@@ -49,6 +48,7 @@ from hubbub.connectors.base import (
     SendResult,
     StatusUpdate,
 )
+from hubbub.connectors.platform import SECRET, TEXT, ChannelSettings, PlatformDescriptor
 from hubbub.connectors.provider_http import (
     config_value,
     from_iso,
@@ -125,7 +125,6 @@ def message_body(message: OutboundMessage) -> dict[str, Any]:
 
 class WebhookConnector:
     platform = "webhook"
-    capabilities = Capabilities(multi_recipient=True)
 
     def __init__(self, context: ConnectorContext) -> None:
         self.context = context
@@ -256,3 +255,22 @@ async def check_channel_destination(platform: str, config: Mapping[str, Any]) ->
         await netguard.check_url_if_enabled(url)
     except netguard.BlockedDestination as error:
         raise UnprocessableEntity(str(error), field="config.url") from None
+
+
+class WebhookSettings(ChannelSettings):
+    url: Annotated[str, TEXT]
+    """Receives outbound messages (checked by the SSRF guard when it is on)."""
+    secret: Annotated[str, SECRET]
+    """Signs requests in both directions (``X-Hubbub-Signature``)."""
+
+
+# A webhook peer's conversation is a room, and one POST carries every recipient with its type.
+PLATFORM: Final = PlatformDescriptor(
+    name="webhook",
+    title="Webhook",
+    identifier_key=DEFAULT_SENDER_KEY,
+    connector=WebhookConnector,
+    settings=WebhookSettings,
+    several_recipients=True,
+    group_conversations=True,
+)

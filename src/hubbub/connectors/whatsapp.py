@@ -32,13 +32,12 @@ import hmac
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any, Final
 
 import orjson
 
 from hubbub.connectors.base import (
     Address,
-    Capabilities,
     ChannelInfo,
     ConnectorContext,
     InboundBatch,
@@ -51,6 +50,15 @@ from hubbub.connectors.base import (
     SendFailure,
     SendResult,
     StatusUpdate,
+)
+from hubbub.connectors.platform import (
+    MB,
+    SECRET,
+    TEXT,
+    ChannelSettings,
+    MediaRule,
+    PlatformDescriptor,
+    ServiceWindow,
 )
 from hubbub.connectors.provider_http import (
     MediaDownload,
@@ -95,7 +103,6 @@ def wa_number(phone: str) -> str:
 
 class WhatsAppConnector:
     platform = "whatsapp"
-    capabilities = Capabilities(service_window=SERVICE_WINDOW, provider_idempotency=False)
 
     def __init__(self, context: ConnectorContext) -> None:
         self.context = context
@@ -331,3 +338,46 @@ def media_payload(kind: str, body: Mapping[str, Any], api_root_url: str) -> dict
         payload["content_type"] = body.get("mime_type")
         payload["filename"] = body.get("filename")
     return payload
+
+
+class WhatsAppSettings(ChannelSettings):
+    base_url: Annotated[str, TEXT]
+    """The Graph API's root (``https://graph.facebook.com``)."""
+    phone_number_id: Annotated[str, TEXT]
+    """The business phone number's id."""
+    access_token: Annotated[str, SECRET]
+    """Bearer token for sends and media downloads."""
+    app_secret: Annotated[str | None, SECRET] = None
+    """Checks ``X-Hub-Signature-256`` on inbound webhooks; none: inbound refused."""
+    verify_token: Annotated[str | None, SECRET] = None
+    """Answers Meta's webhook verification (``hub.verify_token``)."""
+    api_version: Annotated[str | None, TEXT] = None
+    """Graph API version (default v21.0)."""
+
+
+# One-to-one conversations. Media limits: the Cloud API's published ones.
+PLATFORM: Final = PlatformDescriptor(
+    name="whatsapp",
+    title="WhatsApp",
+    identifier_key=PHONE_KEY,
+    connector=WhatsAppConnector,
+    settings=WhatsAppSettings,
+    service_window=ServiceWindow(SERVICE_WINDOW),
+    media_rules=(
+        MediaRule(("image/jpeg", "image/png"), 5 * MB),
+        MediaRule(("image/webp",), 500 * 1024),  # stickers
+        MediaRule(("audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"), 16 * MB),
+        MediaRule(("video/mp4", "video/3gpp"), 16 * MB),
+        MediaRule(
+            (
+                "text/plain",
+                "application/pdf",
+                "application/msword",
+                "application/vnd.ms-excel",
+                "application/vnd.ms-powerpoint",
+                "application/vnd.openxmlformats-officedocument.*",
+            ),
+            100 * MB,
+        ),
+    ),
+)

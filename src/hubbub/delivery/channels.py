@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hubbub.channels.schemas import Channel
 from hubbub.connectors.base import ChannelInfo
+from hubbub.connectors.registry import SANDBOX
 
 
 def channel_info(channel: Channel) -> ChannelInfo:
@@ -19,5 +20,5 @@ def channel_info(channel: Channel) -> ChannelInfo:
 def no_channel(workspace_id: str) -> ChannelInfo:
     """What a message of a conversation without a channel is sent through: the sandbox."""
     return ChannelInfo(
-        id="", workspace_id=workspace_id, platform="sandbox", identifier=None, config={}
+        id="", workspace_id=workspace_id, platform=SANDBOX.name, identifier=None, config={}
     )

@@ -3,8 +3,9 @@
 Three steps, the middle one outside any transaction:
 
 1. prepare (one transaction): re-load the message; skip it when it is no longer waiting (sent,
-   failed, canceled or deleted in the meantime); re-check the channel's rules as they are now
-   (the WhatsApp window may have closed since a message was scheduled); move it ``scheduled →
+   failed, canceled or deleted in the meantime); check its platform's service window as it is
+   now (the one place the rule is checked, for every surface: a message outside the WhatsApp
+   window was accepted and fails here, ``service_window_closed``); move it ``scheduled →
    accepted → sending``;
 2. send: the connector talks to the provider;
 3. record (one transaction): store the provider's id and move the message to what the provider
@@ -23,7 +24,7 @@ from datetime import timedelta
 
 from hubbub.channels.service import channel as channel_service
 from hubbub.connectors.base import Address, ChannelInfo, OutboundMessage, SendFailure, SendResult
-from hubbub.connectors.registry import NoConnector, connector_for, is_sandboxed
+from hubbub.connectors.registry import NoConnector, connector_for, identifier_key, is_sandboxed
 from hubbub.conversations.schemas import Conversation
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
@@ -131,8 +132,9 @@ async def _conversation_and_channel(
 
 
 def _outbound(message: Message, channel: ChannelInfo, thread: tuple[str, ...]) -> OutboundMessage:
+    default_key = identifier_key(channel.platform)
     recipients = tuple(
-        Address(key=recipient.key or "userid", value=recipient.value, type=recipient.type)
+        Address(key=recipient.key or default_key, value=recipient.value, type=recipient.type)
         for recipient in message.recipients
         if recipient.value is not None
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hubbub.channels.schemas import DEFAULT_IDENTIFIER_KEY, Channel
+from hubbub.channels.schemas import Channel
+from hubbub.connectors import registry
 from hubbub.connectors.base import Address, InboundBatch, InboundMessage
-from hubbub.connectors.registry import is_sandboxed
 from hubbub.db.uow import Session
 from hubbub.delivery.channels import channel_info
 from hubbub.delivery.inbound import receive
@@ -22,7 +22,7 @@ async def inject(
     """Store ``text`` as written by ``sender`` (an identifier under the platform's default key,
     or ``key:value``) on the sandbox ``channel``."""
     info = channel_info(channel)
-    if not is_sandboxed(info):
+    if not registry.is_sandboxed(info):
         raise UnprocessableEntity(
             "the channel is not a sandbox channel: its inbound messages come from its provider "
             "(or, on webchat, from its users)",
@@ -43,4 +43,4 @@ def _identifier(channel: Channel, sender: str) -> tuple[str, str]:
     key, sep, value = sender.partition(":")
     if sep and value and key.isalpha():
         return key.lower(), value
-    return DEFAULT_IDENTIFIER_KEY.get(channel.platform, "userid"), sender
+    return registry.identifier_key(channel.platform), sender

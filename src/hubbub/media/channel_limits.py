@@ -1,4 +1,5 @@
-"""What each platform accepts as media: one table, read by presign and by ``store_bytes``.
+"""What each platform accepts as media, from its descriptor's ``media_rules`` (declared next to
+its connector), read by presign and by ``store_bytes``.
 
 A rule names content-type patterns (``image/*`` matches any image) and the largest file of
 those types. The first matching rule of the channel's platform wins; a type no rule matches is
@@ -8,45 +9,11 @@ server's ``max_upload_bytes``, which also caps every rule.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from hubbub.connectors import registry
+from hubbub.connectors.platform import MB, MediaRule
 from hubbub.errors import PayloadTooLarge, UnprocessableEntity
 
-MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class MediaRule:
-    patterns: tuple[str, ...]
-    max_bytes: int
-
-
-# From the providers' published limits (WhatsApp Cloud API media, Twilio MMS, common SMTP
-# relays). Platforms missing here take anything up to ``max_upload_bytes``.
-CHANNEL_MEDIA_RULES: dict[str, tuple[MediaRule, ...]] = {
-    "whatsapp": (
-        MediaRule(("image/jpeg", "image/png"), 5 * MB),
-        MediaRule(("image/webp",), 500 * 1024),  # stickers
-        MediaRule(("audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"), 16 * MB),
-        MediaRule(("video/mp4", "video/3gpp"), 16 * MB),
-        MediaRule(
-            (
-                "text/plain",
-                "application/pdf",
-                "application/msword",
-                "application/vnd.ms-excel",
-                "application/vnd.ms-powerpoint",
-                "application/vnd.openxmlformats-officedocument.*",
-            ),
-            100 * MB,
-        ),
-    ),
-    "sms": (
-        MediaRule(("image/jpeg", "image/png", "image/gif"), 5 * MB),
-        MediaRule(("audio/*", "video/*", "text/*", "application/pdf"), 5 * MB),
-    ),
-    "email": (MediaRule(("*/*",), 25 * MB),),
-}
+__all__ = ["MB", "MediaRule", "check_size", "matches", "max_bytes_for"]
 
 
 def matches(pattern: str, content_type: str) -> bool:
@@ -60,7 +27,8 @@ def matches(pattern: str, content_type: str) -> bool:
 def max_bytes_for(platform: str | None, content_type: str, server_max: int) -> int:
     """The largest file of ``content_type`` the platform takes; UnprocessableEntity when it
     takes no such file."""
-    rules = CHANNEL_MEDIA_RULES.get(platform or "")
+    descriptor = registry.find(platform)
+    rules = descriptor.media_rules if descriptor is not None else ()
     if not rules:
         return server_max
     for rule in rules:

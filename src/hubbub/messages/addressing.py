@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hubbub.channels.schemas import DEFAULT_IDENTIFIER_KEY, Channel
+from hubbub.channels.schemas import Channel
 from hubbub.channels.service import channel as channel_service
+from hubbub.connectors import registry
 from hubbub.contacts.schemas import Contact
 from hubbub.contacts.service import address_of, normalize_identifier
 from hubbub.contacts.service import contact as contact_service
@@ -23,9 +24,6 @@ from hubbub.conversations.service import primary_contact_id
 from hubbub.db.uow import Session
 from hubbub.errors import InvalidInput, UnprocessableEntity
 from hubbub.messages.schemas import Author, AuthorType, MessageFields, Recipient, RecipientInput
-
-# The key a recipient is looked up by when neither it nor a channel says which.
-FALLBACK_IDENTIFIER_KEY = "userid"
 
 
 @dataclass(frozen=True)
@@ -113,8 +111,9 @@ async def _to_contacts(
 def _check_several(channel: Channel | None, count: int) -> None:
     if count > 1 and not (channel is not None and channel.allows_several_recipients):
         platform = "no channel" if channel is None else f"{channel.platform} channels"
+        several = ", ".join(d.name for d in registry.descriptors() if d.several_recipients)
         raise UnprocessableEntity(
-            f"a message on {platform} has one recipient; several are for email",
+            f"a message on {platform} has one recipient; several are for {several} channels",
             field="recipients",
         )
 
@@ -129,9 +128,7 @@ def _check_group(channel: Channel | None, count: int) -> None:
 
 
 def _default_key(channel: Channel | None) -> str:
-    if channel is None:
-        return FALLBACK_IDENTIFIER_KEY
-    return DEFAULT_IDENTIFIER_KEY.get(channel.platform, FALLBACK_IDENTIFIER_KEY)
+    return registry.identifier_key(channel.platform if channel is not None else None)
 
 
 async def _resolve(

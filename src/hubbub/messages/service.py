@@ -40,7 +40,6 @@ from hubbub.messages.payloads import Payload, message_type, plain_text
 from hubbub.messages.repository import MessageRepository, message_row
 from hubbub.messages.schemas import (
     AuthorType,
-    Failure,
     Interaction,
     InteractionCreate,
     Message,
@@ -52,7 +51,6 @@ from hubbub.messages.schemas import (
     StatusUpdate,
 )
 from hubbub.messages.status import RESENDABLE, Status
-from hubbub.messages.window import is_restricted, service_window_failure
 
 DELIVER_JOB = "message.deliver"
 DISCRIMINATOR_KIND = "message"
@@ -296,19 +294,11 @@ class MessageService:
             created_at=created_at,
             updated_at=now,
         )
-        # Read before the message is counted: the window is about the contact's last message.
-        closed = await _window_failure(session, workspace_id, message, target.platform, now)
         await MessageRepository(session).insert(message)
         await conversation_service.count_new_message(
             session, workspace_id, message.conversation_id, at=created_at, inbound=not outgoing
         )
         await self._record(session, message, "message.created")
-        if closed is not None:
-            # Accepted, then failed: both steps are interactions and events, and nothing is sent.
-            failed, _ = await interactions.update_status(
-                session, workspace_id, message.id, StatusUpdate(status="failed", failure=closed)
-            )
-            return failed
         if outgoing and imported_at is None:  # imported history went out elsewhere, once
             await job_service.enqueue(
                 session,
@@ -391,26 +381,6 @@ class MessageService:
         return await listing.list_page(
             session, workspace_id, filters, limit=limit, order=order, cursor=cursor, offset=offset
         )
-
-
-async def _window_failure(
-    session: Session, workspace_id: str, message: Message, platform: str | None, now: datetime
-) -> Failure | None:
-    """Why an outgoing message being accepted now breaks the WhatsApp service window, if it
-    does. Only restricted platforms pay for the conversation lookup; scheduled messages are
-    judged by the delivery runner when they are due."""
-    if message.status != "accepted" or not is_restricted(platform):
-        return None
-    assert platform is not None
-    conversation = await conversation_service.get_or_raise(
-        session, workspace_id, message.conversation_id
-    )
-    return service_window_failure(
-        platform=platform,
-        payload_type=message.payload.type,
-        last_inbound_at=conversation.last_inbound_at,
-        now=now,
-    )
 
 
 def _check_schedule(data: MessageFields) -> None:

@@ -1,10 +1,11 @@
-"""WhatsApp's customer-service window: a business may send free-form messages only within 24
-hours of the contact's last message; outside it only an approved template may be sent.
+"""The service window (WhatsApp's customer-service window): on a platform whose descriptor has
+one, a business may send free-form messages only within its length (24 hours on WhatsApp) of the
+contact's last message; outside it only an approved template may be sent.
 
-The rule lives in the core because every surface (native, Bird, Recrubo, ...) sends through the
-same store: a message that breaks it is accepted, then fails, so the client sees a stored message
-with a failure instead of a request error. The create path checks it once and the delivery runner
-checks scheduled messages again at send time, when the window may have closed (or opened).
+The rule is checked once, when the delivery job runs (``delivery/deliver.py``), whatever surface
+made the message: as the vendors document it, such a message is *accepted* (the create answers
+normally) and then *fails when it is sent*, the failure an interaction and an event like any
+other. Checking at send time also judges a scheduled message by the window as it is when due.
 """
 
 from __future__ import annotations
@@ -12,18 +13,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Final
 
+from hubbub.connectors import registry
 from hubbub.messages.schemas import Failure
 
-WINDOW: Final = timedelta(hours=24)
-RESTRICTED_PLATFORMS: Final = frozenset({"whatsapp"})
-ALWAYS_ALLOWED_PAYLOADS: Final = frozenset({"template"})
 WINDOW_CLOSED_CODE: Final = "service_window_closed"
-
-
-def is_restricted(platform: str | None) -> bool:
-    """Whether messages on ``platform`` are subject to a service window at all; callers use it
-    to skip the conversation lookup on every other platform."""
-    return platform in RESTRICTED_PLATFORMS
 
 
 def service_window_failure(
@@ -31,17 +24,22 @@ def service_window_failure(
 ) -> Failure | None:
     """The failure of an outgoing message of ``payload_type`` on ``platform`` sent at ``now``,
     when the contact last wrote at ``last_inbound_at`` (None: never); None when it may go."""
-    if not is_restricted(platform) or payload_type in ALWAYS_ALLOWED_PAYLOADS:
+    descriptor = registry.find(platform)
+    window = descriptor.service_window if descriptor is not None else None
+    if window is None or payload_type in window.always_allowed:
         return None
+    assert descriptor is not None
     if last_inbound_at is None:
         reason = (
-            "the contact has not written yet, so WhatsApp allows only a template message "
-            "to start the conversation"
+            f"the contact has not written yet, so {descriptor.title} allows only a template "
+            "message to start the conversation"
         )
-    elif now - last_inbound_at > WINDOW:
+    elif now - last_inbound_at > window.length:
+        hours = window.length / timedelta(hours=1)
+        span = f"{hours:g} hour" + ("" if hours == 1 else "s")
         reason = (
-            "more than 24 hours have passed since the contact's last message, so WhatsApp "
-            "allows only a template message"
+            f"the contact last wrote more than {span} ago, so {descriptor.title} allows only "
+            "a template message"
         )
     else:
         return None

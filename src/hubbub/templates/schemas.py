@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from hubbub.channels.schemas import Platform
+from hubbub.channels.schemas import Platform, PlatformName
 
 ComponentType = Literal["header", "body", "footer", "buttons"]
 TemplateStatus = Literal["approved", "pending", "rejected"]
@@ -79,7 +79,7 @@ class Template(BaseModel):
     workspace_id: str
     name: str
     language: str
-    platform: Platform | None = None
+    platform: PlatformName | None = None  # as stored
     channel_id: str | None = None
     category: str | None = None
     status: TemplateStatus

@@ -10,6 +10,7 @@ import pytest
 from hubbub.db.uow import Database
 from hubbub.workspaces.schemas import AccessKeyCreate
 from hubbub.workspaces.service import workspace as workspace_service
+from tests.channels.configs import SMS
 from tests.conftest import WorkspaceFixture
 
 UNKNOWN_ID = "01900000-0000-7000-8000-000000000000"
@@ -34,16 +35,14 @@ class TestCreate:
     async def test_returns_201_with_the_channel(
         self, client: httpx.AsyncClient, workspace: WorkspaceFixture
     ) -> None:
-        created = await create_channel(
-            client, workspace, identifier="+15550100", config={"account": "AC1"}
-        )
+        created = await create_channel(client, workspace, identifier="+15550100", config=SMS)
         assert created["workspace_id"] == workspace.id
         assert (created["platform"], created["name"], created["identifier"]) == (
             "sms",
             "Support",
             "+15550100",
         )
-        assert created["config"] == {"account": "AC1"}
+        assert created["config"] == SMS
         fetched = await client.get(f"/v1/channels/{created['id']}", headers=workspace.headers)
         assert fetched.json() == created
 

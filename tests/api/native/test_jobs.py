@@ -9,8 +9,7 @@ import httpx
 import pytest
 
 from hubbub.config import Settings
-from hubbub.connectors.registry import CONNECTORS
-from hubbub.connectors.webhook import WebhookConnector, signed_headers
+from hubbub.connectors.webhook import signed_headers
 from hubbub.db.uow import Database
 from hubbub.delivery import handlers
 from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError
@@ -176,9 +175,8 @@ async def test_sandbox_inbound_is_for_sandbox_channels_only(
 
 
 async def test_the_public_inbound_endpoint_checks_the_provider_signature(
-    client: httpx.AsyncClient, workspace: WorkspaceFixture, monkeypatch: pytest.MonkeyPatch
+    client: httpx.AsyncClient, workspace: WorkspaceFixture
 ) -> None:
-    monkeypatch.setitem(CONNECTORS, "webhook", WebhookConnector)
     hook = await channel(client, workspace, "webhook", url="http://x.test", secret="s3cret")
     sandbox = await channel(client, workspace, "sms")
     body = b'{"messages": [{"id": "ext-1", "from": "u-42", "text": "from outside"}]}'

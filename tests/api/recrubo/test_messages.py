@@ -9,6 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from hubbub.config import Settings
+from hubbub.db.uow import Database
+from hubbub.delivery.runner import run_due
 from tests.api.recrubo.conftest import Recrubo, only_error, text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -131,18 +134,24 @@ class TestDeliveryStatus:
 
 
 class TestWhatsAppWindow:
-    async def test_free_form_without_inbound_is_accepted_then_fails(self, recrubo: Recrubo) -> None:
+    async def test_free_form_without_inbound_is_accepted_then_fails(
+        self, recrubo: Recrubo, database: Database, settings: Settings
+    ) -> None:
         thread_id = await recrubo.thread()
         response = await recrubo.send(thread_id, text("Hey! Lets start the chat"))
+        # As Recrubo documents it: the POST accepts the message, the send then fails.
         assert response.status_code == 201
         attributes = response.json()["data"]["attributes"]
-        assert attributes["deliveryStatus"] == "failed"
-        [error] = attributes["errorMessages"]
+        assert (attributes["deliveryStatus"], attributes["errorMessages"]) == ("accepted", [])
+        message_id = response.json()["data"]["id"]
+        await run_due(database, settings, workspace_id=recrubo.workspace.id)
+        read = (await recrubo.get(f"/messages/{message_id}")).json()["data"]["attributes"]
+        assert read["deliveryStatus"] == "failed"
+        [error] = read["errorMessages"]
         assert error["code"] == "service_window_closed"
         assert "template" in error["message"]
         interactions = await recrubo.client.get(
-            f"/v1/messages/{response.json()['data']['id']}/interactions",
-            headers=recrubo.workspace.headers,
+            f"/v1/messages/{message_id}/interactions", headers=recrubo.workspace.headers
         )
         assert [i["type"] for i in interactions.json()["data"]] == ["failed"]
 

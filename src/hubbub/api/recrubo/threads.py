@@ -27,8 +27,8 @@ from hubbub.api.recrubo.query import (
     read_page_at,
 )
 from hubbub.api.recrubo.schemas import ThreadCreateDocument, ThreadPatchDocument
-from hubbub.channels.schemas import DEFAULT_IDENTIFIER_KEY, PLATFORMS
 from hubbub.channels.service import channel as channel_service
+from hubbub.connectors import registry
 from hubbub.contacts.service import address_of
 from hubbub.contacts.service import contact as contact_service
 from hubbub.conversations.schemas import Conversation, ConversationUpdate
@@ -46,8 +46,9 @@ THREAD_FILTERS: dict[str, tuple[str, ...]] = {"channel": ("eq",), "identifier": 
 
 async def channel_for(session: Session, workspace_id: str, platform: str, pointer: str) -> str:
     """The id of the workspace's channel of ``platform`` (the core's rule: its oldest)."""
-    if platform not in PLATFORMS:
-        raise invalid_field(pointer, f"unknown channel '{platform}'; one of {', '.join(PLATFORMS)}")
+    if registry.find(platform) is None:
+        known = ", ".join(registry.names())
+        raise invalid_field(pointer, f"unknown channel '{platform}'; one of {known}")
     found = await channel_service.for_platform(session, workspace_id, platform)
     if found is None:
         raise invalid_field(pointer, f"this workspace has no {platform} channel")
@@ -62,7 +63,7 @@ async def create_thread(request: Request, actor: Writer, session: WriteSession) 
     channel_id = await channel_for(
         session, workspace_id, attributes.channel, "/data/attributes/channel"
     )
-    key = DEFAULT_IDENTIFIER_KEY[attributes.channel]
+    key = registry.identifier_key(attributes.channel)
     try:
         contact, _ = await contact_service.get_or_create_by_identifier(
             session, workspace_id, key=key, value=attributes.identifier
@@ -101,7 +102,7 @@ async def thread_view(
     contact = await conversation_service.primary_contact(session, workspace_id, conversation.id)
     address = None
     if contact is not None:
-        address = address_of(contact, DEFAULT_IDENTIFIER_KEY.get(platform or ""))
+        address = address_of(contact, registry.identifier_key(platform))
     identifier = None if address is None else address.value
     message_ids = None
     if "messages" in include:

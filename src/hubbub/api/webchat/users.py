@@ -20,7 +20,7 @@ from hubbub.api.webchat.access import CHANNEL_TAG
 from hubbub.api.webchat.deps import Reader, WriteChannel, Writer, app_secret
 from hubbub.api.webchat.mapping import PICTURE_ATTRIBUTE, PROFILE_ATTRIBUTE, chat_user
 from hubbub.api.webchat.schemas import UserBody, UserCreateBody
-from hubbub.channels.schemas import DEFAULT_IDENTIFIER_KEY
+from hubbub.connectors import webchat
 from hubbub.contacts.schemas import Contact, ContactCreate, ContactUpdate, Identifier
 from hubbub.contacts.service import contact as contact_service
 from hubbub.conversations.service import conversation as conversation_service
@@ -28,7 +28,7 @@ from hubbub.errors import InvalidInput
 
 router = APIRouter(tags=["webchat"])
 
-IDENTIFIER_KEY = DEFAULT_IDENTIFIER_KEY["webchat"]
+IDENTIFIER_KEY = webchat.PLATFORM.identifier_key
 
 
 @router.post("/users", status_code=201)
