@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 
-from hubbub.conversations.schemas import Conversation, ConversationQuery
+from hubbub.conversations.schemas import UNASSIGNED, Conversation, ConversationQuery
 from hubbub.db.engine import Capabilities
 from hubbub.db.keyset import keyset
 from hubbub.db.models import channel, contact, conversation, conversation_participant
@@ -162,6 +162,7 @@ class ConversationRepository:
         after: Cursor | None,
         order: Order,
         offset: int = 0,
+        assignee_id: str | None = None,
     ) -> list[Conversation]:
         """Up to ``limit`` conversations after ``after`` in ``order`` of (created_at, id),
         the first ``offset`` of them skipped."""
@@ -174,6 +175,10 @@ class ConversationRepository:
             query = query.where(self._has_tag(*tag))
         if participant_id is not None:
             query = query.where(_has_participant(participant_id))
+        if assignee_id == UNASSIGNED:
+            query = query.where(conversation.c.assignee_id.is_(None))
+        elif assignee_id is not None:
+            query = query.where(conversation.c.assignee_id == assignee_id)
         query = keyset(query, conversation.c.created_at, conversation.c.id, after, order)
         query = query.limit(limit)
         rows = await self.session.conn.execute(query.offset(offset) if offset else query)
