@@ -84,10 +84,10 @@ class AgentService:
                 raise _email_taken(changes["email"])
         if not changes:
             return current
-        await AgentRepository(session).update(
-            workspace_id, agent_id, {**changes, "updated_at": utcnow()}
-        )
-        await _record(session, workspace_id, AGENT_UPDATED, agent_id, fields=sorted(changes))
+        fields = sorted(changes)
+        changes["updated_at"] = utcnow()
+        await AgentRepository(session).update(workspace_id, agent_id, changes)
+        await _record(session, workspace_id, AGENT_UPDATED, agent_id, fields=fields)
         return current.model_copy(update=changes)
 
     async def delete(self, session: Session, workspace_id: str, agent_id: str) -> None:
