@@ -27,6 +27,7 @@ from hubbub.conversations.schemas import (
     SNOOZED,
     Conversation,
     ConversationStatus,
+    ConversationUpdate,
 )
 from hubbub.db.uow import Session
 from hubbub.errors import NotFound, UnprocessableEntity
@@ -109,6 +110,32 @@ class ConversationCommands:
             return current
         data = {"assignee_id": agent_id, "previous_assignee_id": current.assignee_id}
         return await _write(session, current, {"assignee_id": agent_id}, ASSIGNED, data)
+
+    async def run_update_commands(
+        self, session: Session, workspace_id: str, current: Conversation, data: ConversationUpdate
+    ) -> Conversation:
+        """The status and assignee changes of a PATCH (``ConversationService.update``), as
+        commands: ``snoozed`` needs ``snoozed_until``, which alone snoozes too."""
+        if data.snoozed_until is not None and data.status not in (None, "snoozed"):
+            raise UnprocessableEntity(
+                f"snoozed_until is for a snooze, not status {data.status}", field="snoozed_until"
+            )
+        if data.status == "snoozed" and data.snoozed_until is None:
+            if current.status != "snoozed":
+                raise UnprocessableEntity("a snooze needs snoozed_until", field="snoozed_until")
+        elif data.status == "snoozed" or data.snoozed_until is not None:
+            assert data.snoozed_until is not None
+            until = check_snooze_end(data.snoozed_until, field="snoozed_until")
+            current = await self.snooze(session, workspace_id, current.id, until=until)
+        elif data.status == "closed":
+            current = await self.close(session, workspace_id, current.id)
+        elif data.status == "open":
+            current = await self.reopen(session, workspace_id, current.id)
+        if "assignee_id" in data.model_fields_set:
+            current = await self.assign(
+                session, workspace_id, current.id, agent_id=data.assignee_id
+            )
+        return current
 
     async def end_snooze(
         self, session: Session, workspace_id: str, conversation_id: str, *, now: datetime

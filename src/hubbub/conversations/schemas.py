@@ -17,7 +17,6 @@ CLOSED: Final = "conversation.closed"
 REOPENED: Final = "conversation.reopened"
 SNOOZED: Final = "conversation.snoozed"
 ASSIGNED: Final = "conversation.assigned"
-COMMAND_EVENTS: Final = (CLOSED, REOPENED, SNOOZED, ASSIGNED)
 # The assignee filter's value for "assigned to nobody" (agent ids are UUIDs: no clash).
 UNASSIGNED: Final = "none"
 

@@ -11,7 +11,7 @@ from typing import Any
 from hubbub.channels.schemas import Channel
 from hubbub.contacts.service import contact as contact_service
 from hubbub.conversations import participants
-from hubbub.conversations.commands import ConversationCommands, check_snooze_end
+from hubbub.conversations.commands import ConversationCommands
 from hubbub.conversations.participant_repository import ParticipantRepository
 from hubbub.conversations.repository import ConversationRepository
 from hubbub.conversations.schemas import (
@@ -168,32 +168,8 @@ class ConversationService(ConversationCommands):
         status and the assignee change through the commands, with their events."""
         current = await self.get_or_raise(session, workspace_id, conversation_id)
         changes = _changes(current, data)  # checked before any command writes
-        current = await self._run_commands(session, workspace_id, current, data)
+        current = await self.run_update_commands(session, workspace_id, current, data)
         return await self._save(session, workspace_id, current, changes)
-
-    async def _run_commands(
-        self, session: Session, workspace_id: str, current: Conversation, data: ConversationUpdate
-    ) -> Conversation:
-        if data.snoozed_until is not None and data.status not in (None, "snoozed"):
-            raise UnprocessableEntity(
-                f"snoozed_until is for a snooze, not status {data.status}", field="snoozed_until"
-            )
-        if data.status == "snoozed" and data.snoozed_until is None:
-            if current.status != "snoozed":
-                raise UnprocessableEntity("a snooze needs snoozed_until", field="snoozed_until")
-        elif data.status == "snoozed" or data.snoozed_until is not None:
-            assert data.snoozed_until is not None
-            until = check_snooze_end(data.snoozed_until, field="snoozed_until")
-            current = await self.snooze(session, workspace_id, current.id, until=until)
-        elif data.status == "closed":
-            current = await self.close(session, workspace_id, current.id)
-        elif data.status == "open":
-            current = await self.reopen(session, workspace_id, current.id)
-        if "assignee_id" in data.model_fields_set:
-            current = await self.assign(
-                session, workspace_id, current.id, agent_id=data.assignee_id
-            )
-        return current
 
     async def delete(self, session: Session, workspace_id: str, conversation_id: str) -> None:
         """Delete the conversation; its messages and participants go with it (foreign keys)."""
