@@ -79,15 +79,21 @@ async def test_deleting_an_agent_unassigns_their_conversations(
     mia = await agent_service.create(session, workspace.id, AgentCreate(name="Mia", email="m@x.io"))
     conversation = await conversation_service.create(session, workspace.id, ConversationCreate())
     await conversation_service.assign(session, workspace.id, conversation.id, agent_id=mia.id)
-    await agent_service.delete(session, workspace.id, mia.id)
+    await conversation_service.delete_agent(session, workspace.id, mia.id)
     found = await conversation_service.get_or_raise(session, workspace.id, conversation.id)
     assert found.assignee_id is None
+    unassigned = await session.conn.execute(
+        select(event.c.data).where(
+            event.c.conversation_id == conversation.id, event.c.type == "conversation.assigned"
+        )
+    )
+    assert list(unassigned.scalars())[-1] == {"assignee_id": None, "previous_assignee_id": mia.id}
     assert (await agent_events(session, workspace.id))[-1] == (
         "agent.deleted",
         {"agent_id": mia.id},
     )
     with pytest.raises(NotFound):
-        await agent_service.delete(session, workspace.id, mia.id)
+        await conversation_service.delete_agent(session, workspace.id, mia.id)
 
 
 async def test_list_pages_and_filters(session: Session, workspace: WorkspaceFixture) -> None:

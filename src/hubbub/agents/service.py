@@ -1,7 +1,8 @@
 """Agents: create, read, list, update, delete, each change an event (``agent.created``,
-``agent.updated`` with the changed fields, ``agent.deleted``). Deleting an agent unassigns
-their conversations (the foreign key sets ``assignee_id`` to null); their messages keep their
-id as author."""
+``agent.updated`` with the changed fields, ``agent.deleted``). Surfaces delete an agent through
+``ConversationService.delete_agent``, which first unassigns their conversations with an event
+each (the foreign key alone would set ``assignee_id`` to null silently); their messages keep
+their id as author."""
 
 from __future__ import annotations
 

@@ -111,6 +111,25 @@ class ConversationCommands:
         data = {"assignee_id": agent_id, "previous_assignee_id": current.assignee_id}
         return await _write(session, current, {"assignee_id": agent_id}, ASSIGNED, data)
 
+    async def delete_agent(self, session: Session, workspace_id: str, agent_id: str) -> None:
+        """Delete an agent, recording first the unassignment of each conversation they had
+        (the foreign key alone would clear ``assignee_id`` without an event). Every API that
+        deletes an agent deletes them through here."""
+        await agent_service.get_or_raise(session, workspace_id, agent_id)
+        now = utcnow()
+        unassigned = await ConversationRepository(session).unassign_agent(
+            workspace_id, agent_id, now=now
+        )
+        for conversation_id in unassigned:
+            await event_service.record(
+                session,
+                workspace_id,
+                type=ASSIGNED,
+                conversation_id=conversation_id,
+                data={"assignee_id": None, "previous_assignee_id": agent_id},
+            )
+        await agent_service.delete(session, workspace_id, agent_id)
+
     async def run_update_commands(
         self, session: Session, workspace_id: str, current: Conversation, data: ConversationUpdate
     ) -> Conversation:

@@ -97,6 +97,21 @@ class ConversationRepository:
             .values(**values)
         )
 
+    async def unassign_agent(
+        self, workspace_id: str, agent_id: str, *, now: datetime
+    ) -> builtins.list[str]:
+        """Take the agent off every conversation assigned to them; the conversations' ids."""
+        result = await self.session.conn.execute(
+            update(conversation)
+            .where(
+                conversation.c.workspace_id == workspace_id,
+                conversation.c.assignee_id == agent_id,
+            )
+            .values(assignee_id=None, updated_at=now)
+            .returning(conversation.c.id)
+        )
+        return sorted(result.scalars())
+
     async def delete(self, workspace_id: str, conversation_id: str) -> bool:
         result = await self.session.conn.execute(
             delete(conversation).where(

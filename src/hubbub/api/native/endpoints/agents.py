@@ -19,6 +19,7 @@ from hubbub.agents.schemas import (
 from hubbub.agents.service import DEFAULT_PAGE, MAX_PAGE
 from hubbub.agents.service import agent as agent_service
 from hubbub.api.native.deps import Admin, Cursors, Reader, ReadSession, WriteSession
+from hubbub.conversations.service import conversation as conversation_service
 from hubbub.kit.cursors import Order
 
 router = APIRouter(tags=["agents"])
@@ -71,5 +72,5 @@ async def update_agent(
 
 @router.delete("/agents/{agent_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_agent(agent_id: str, actor: Admin, session: WriteSession) -> Response:
-    await agent_service.delete(session, actor.workspace_id, agent_id)
+    await conversation_service.delete_agent(session, actor.workspace_id, agent_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
