@@ -4,6 +4,7 @@ active agent of the workspace."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -234,3 +235,19 @@ async def test_update_goes_through_the_commands(
             (await new_conversation(session, workspace.id)).id,
             ConversationUpdate(status="snoozed"),
         )
+
+
+async def test_concurrent_commands_take_turns(
+    database: Database, workspace: WorkspaceFixture
+) -> None:
+    """Two closes at once: the second finds it closed (the row is read locked), so one event."""
+    async with database.transaction() as session:
+        made = await new_conversation(session, workspace.id)
+
+    async def close() -> None:
+        async with database.transaction() as session:
+            await conversation_service.close(session, workspace.id, made.id)
+
+    await asyncio.gather(close(), close(), close())
+    async with database.read() as session:
+        assert [kind for kind, _ in await events_of(session, made.id)] == ["conversation.closed"]

@@ -1,12 +1,13 @@
 """The conversation commands every surface uses: close, reopen, snooze until a time, assign to an
 agent (or to nobody). ``ConversationService`` has them as methods (``conversation_service.close``).
 
-Each command that changes something records exactly one event in the caller's transaction:
-``conversation.closed`` / ``conversation.reopened`` (data ``{status, previous_status}``),
-``conversation.snoozed`` (``{status, previous_status, until}``), ``conversation.assigned``
-(``{assignee_id, previous_assignee_id}``). A command that changes nothing (closing a closed
-conversation, assigning the assignee again) records nothing and returns the conversation as
-it is.
+Each command reads the conversation locked (so concurrent commands take turns and each decides
+on what the previous one left) and, if it changes something, records exactly one event in the
+caller's transaction: ``conversation.closed`` / ``conversation.reopened`` (data ``{status,
+previous_status}``), ``conversation.snoozed`` (``{status, previous_status, until}``),
+``conversation.assigned`` (``{assignee_id, previous_assignee_id}``). A command that changes
+nothing (closing a closed conversation, assigning the assignee again) records nothing and
+returns the conversation as it is.
 
 A snooze ends by itself: a ``conversation.unsnooze`` job runs at its ``until`` and reopens the
 conversation if it is still snoozed and its snooze has ended by then. So an old job is
@@ -162,7 +163,7 @@ class ConversationCommands:
         """What the expiry job does: reopen the conversation if it is still snoozed and its
         snooze has ended by ``now``; the reopened conversation, or None when nothing was due
         (gone, reopened, closed, or snoozed again to a later time)."""
-        current = await ConversationRepository(session).get(workspace_id, conversation_id)
+        current = await ConversationRepository(session).get_locked(workspace_id, conversation_id)
         if current is None or current.status != "snoozed":
             return None
         if current.snoozed_until is not None and current.snoozed_until > now:
@@ -194,7 +195,7 @@ def check_snooze_duration(duration: timedelta, *, field: str) -> timedelta:
 
 
 async def _load(session: Session, workspace_id: str, conversation_id: str) -> Conversation:
-    found = await ConversationRepository(session).get(workspace_id, conversation_id)
+    found = await ConversationRepository(session).get_locked(workspace_id, conversation_id)
     if found is None:
         raise NotFound("conversation", conversation_id)
     return found

@@ -57,6 +57,22 @@ class ConversationRepository:
         ).one_or_none()
         return None if row is None else Conversation.model_validate(row._mapping)
 
+    async def get_locked(self, workspace_id: str, conversation_id: str) -> Conversation | None:
+        """``get``, holding the row until the transaction ends (PostgreSQL ``FOR UPDATE``;
+        SQLite writers are serial anyway): a command decides on what it read, and two
+        concurrent closes must not both see an open conversation."""
+        row = (
+            await self.session.conn.execute(
+                select(conversation)
+                .where(
+                    conversation.c.id == conversation_id,
+                    conversation.c.workspace_id == workspace_id,
+                )
+                .with_for_update()
+            )
+        ).one_or_none()
+        return None if row is None else Conversation.model_validate(row._mapping)
+
     async def get_for_message(
         self, workspace_id: str, conversation_id: str
     ) -> tuple[Conversation, dict[str, Any] | None, list[str]] | None:
