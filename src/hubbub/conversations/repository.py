@@ -63,12 +63,7 @@ class ConversationRepository:
         concurrent closes must not both see an open conversation."""
         row = (
             await self.session.conn.execute(
-                select(conversation)
-                .where(
-                    conversation.c.id == conversation_id,
-                    conversation.c.workspace_id == workspace_id,
-                )
-                .with_for_update()
+                _GET_LOCKED, {"b_id": conversation_id, "b_workspace_id": workspace_id}
             )
         ).one_or_none()
         return None if row is None else Conversation.model_validate(row._mapping)
@@ -346,6 +341,7 @@ _BY_ID = and_(
     conversation.c.workspace_id == bindparam("b_workspace_id"),
 )
 _GET_CONVERSATION = prepared(select(conversation).where(_BY_ID))
+_GET_LOCKED = prepared(select(conversation).where(_BY_ID).with_for_update())
 _CONVERSATION_KEYS = tuple(column.key for column in conversation.c)
 _CHANNEL_KEYS = tuple(column.key for column in channel.c)
 _CHANNEL_PREFIX = "channel__"
