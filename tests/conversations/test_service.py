@@ -109,8 +109,10 @@ class TestUpdate:
         assert updated.attributes == {"y": 2}
         assert updated.updated_at >= created.updated_at
         assert await conversation_service.get(session, workspace.id, created.id) == updated
+        # The status changes through the close command, with its own event.
         assert await event_types(session, workspace.id, created.id) == [
             "conversation.created",
+            "conversation.closed",
             "conversation.updated",
         ]
 

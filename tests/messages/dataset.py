@@ -13,7 +13,14 @@ from hubbub.db.uow import Session
 from hubbub.kit.clock import utcnow
 from hubbub.messages.schemas import Message, MessageFilter, MessageUpdate, StatusUpdate
 from hubbub.messages.service import message as message_service
-from tests.messages.factories import make_channel, make_contact, make_conversation, send, text
+from tests.messages.factories import (
+    make_agent,
+    make_channel,
+    make_contact,
+    make_conversation,
+    send,
+    text,
+)
 
 
 @dataclass
@@ -24,6 +31,8 @@ class Dataset:
     conversations: dict[str, Conversation] = field(default_factory=dict)
     messages: dict[str, Message] = field(default_factory=dict)
     marks: dict[str, datetime] = field(default_factory=dict)
+    # The agent who wrote the "sale" message.
+    agent_id: str = ""
 
     def contact_ids_for(self, value: str) -> set[str]:
         wanted = {value, value.lower(), "".join(value.split())}
@@ -56,6 +65,7 @@ async def build(session: Session, workspace_id: str) -> Dataset:
             session, workspace_id, channels[channel], members
         )
     conv = {name: conversation.id for name, conversation in ds.conversations.items()}
+    ds.agent_id = (await make_agent(session, workspace_id, "Agent One")).id
 
     async def add(name: str, **fields: Any) -> None:
         ds.messages[name] = await send(session, workspace_id, **fields)
@@ -101,7 +111,7 @@ async def build(session: Session, workspace_id: str) -> Dataset:
     await add(
         "sale",
         conversation_id=conv["email"],
-        author={"type": "agent", "id": "agent-1"},
+        author={"type": "agent", "id": ds.agent_id},
         payload={"type": "card", "title": "Spring sale", "subtitle": "Everything must go"},
         tags={"campaign": "spring"},
     )

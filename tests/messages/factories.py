@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from hubbub.agents.schemas import Agent, AgentCreate
+from hubbub.agents.service import agent as agent_service
 from hubbub.channels.schemas import Channel, ChannelCreate
 from hubbub.channels.service import channel as channel_service
 from hubbub.connectors import registry
@@ -48,6 +50,12 @@ async def make_contact(session: Session, workspace_id: str, key: str, value: str
         session, workspace_id, key=key, value=value
     )
     return contact
+
+
+async def make_agent(session: Session, workspace_id: str, name: str = "Agent") -> Agent:
+    """An agent, for messages that name one as their author."""
+    data = AgentCreate(name=name, email=f"{name.lower().replace(' ', '.')}@example.com")
+    return await agent_service.create(session, workspace_id, data)
 
 
 async def make_conversation(

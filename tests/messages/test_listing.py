@@ -33,7 +33,7 @@ SINGLE: dict[str, FilterCase] = {
     "sender-phone": lambda ds: {"sender": "+1 555 0001"},
     "sender-email": lambda ds: {"sender": "BOB@example.com"},
     "sender-contact-id": lambda ds: {"sender": ds.contacts["alice"].id},
-    "sender-agent": lambda ds: {"sender": "agent-1"},
+    "sender-agent": lambda ds: {"sender": ds.agent_id},
     "sender-unknown": lambda ds: {"sender": "nobody"},
     "recipient-phone": lambda ds: {"recipient": "+15550001"},
     "recipient-email": lambda ds: {"recipient": "Carol@Example.com"},
@@ -71,7 +71,7 @@ COMBINED: dict[str, FilterCase] = {
         "tags": ["order=2"],
         "batch_id": "batch-1",
     },
-    "sender+recipient": lambda ds: {"sender": "agent-1", "recipient": ds.contacts["carol"].id},
+    "sender+recipient": lambda ds: {"sender": ds.agent_id, "recipient": ds.contacts["carol"].id},
     "window": lambda ds: {
         "created_after": ds.messages["thanks"].created_at,
         "created_before": ds.messages["code"].created_at,

@@ -17,6 +17,7 @@ from tests.conftest import WorkspaceFixture
 from tests.messages.factories import (
     Scene,
     jobs_for,
+    make_agent,
     make_channel,
     make_contact,
     make_conversation,
@@ -239,15 +240,16 @@ class TestCreate:
             await send(session, scene.workspace_id, conversation_id="no-such-conversation")
 
     async def test_custom_payload_sets_the_type(self, scene: Scene, session: Session) -> None:
+        agent = await make_agent(session, scene.workspace_id)
         message = await send(
             session,
             scene.workspace_id,
             conversation_id=scene.conversation.id,
             payload={"type": "custom", "name": "poll.v2", "data": {"question": "Lunch?"}},
-            author={"type": "agent", "id": "agent-7"},
+            author={"type": "agent", "id": agent.id},
         )
         assert (message.type, message.text) == ("poll.v2", "Lunch?")
-        assert (message.author.type, message.author.id) == ("agent", "agent-7")
+        assert (message.author.type, message.author.id) == ("agent", agent.id)
 
 
 class TestUpdateAndDelete:

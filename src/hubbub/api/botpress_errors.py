@@ -94,6 +94,10 @@ def new_error_id() -> str:
     return f"err_{utcnow():%Y%m%d%H%M%S}x{secrets.token_hex(4).upper()}"
 
 
+# Core field names as Botpress calls them, in ``metadata.field``.
+_WIRE_FIELDS: dict[str, str] = {"author.id": "userId"}
+
+
 def render_botpress_error(request: Request, error: HubbubError) -> Response:
     kind = error_type(error)
     status = ERROR_STATUS[kind]
@@ -104,5 +108,7 @@ def render_botpress_error(request: Request, error: HubbubError) -> Response:
         "message": error.message,
     }
     if error.details:
-        body["metadata"] = error.details
+        field = error.details.get("field")
+        wire = _WIRE_FIELDS.get(field) if isinstance(field, str) else None
+        body["metadata"] = error.details if wire is None else {**error.details, "field": wire}
     return json_response(body, status)

@@ -5,17 +5,34 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Row
 
 from hubbub.contacts.schemas import Contact, ContactQuery, Identifier
 from hubbub.db.keyset import keyset
 from hubbub.db.models import contact, contact_identifier, conversation_participant
+from hubbub.db.prepared import prepared
 from hubbub.db.tag_values import tag_value_page
 from hubbub.db.uow import Session
 from hubbub.kit.cursors import Cursor, Order
 
 ci = contact_identifier
+_CONTACT_EXISTS = prepared(
+    select(literal(1)).where(
+        contact.c.id == bindparam("b_id"), contact.c.workspace_id == bindparam("b_workspace_id")
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -157,6 +174,13 @@ class ContactRepository:
         )
         by_id = {item.id: item for item in found}
         return [by_id[contact_id] for contact_id in contact_ids if contact_id in by_id]
+
+    async def exists(self, workspace_id: str, contact_id: str) -> bool:
+        """One primary-key read: a message's author check runs it on the create path."""
+        found = await self.session.conn.execute(
+            _CONTACT_EXISTS, {"b_id": contact_id, "b_workspace_id": workspace_id}
+        )
+        return found.first() is not None
 
     async def owners(
         self, workspace_id: str, identifiers: Sequence[Identifier]

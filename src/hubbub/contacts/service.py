@@ -267,6 +267,9 @@ class ContactService:
     async def get(self, session: Session, workspace_id: str, contact_id: str) -> Contact | None:
         return await ContactRepository(session).get(workspace_id, contact_id)
 
+    async def exists(self, session: Session, workspace_id: str, contact_id: str) -> bool:
+        return await ContactRepository(session).exists(workspace_id, contact_id)
+
     async def get_or_raise(self, session: Session, workspace_id: str, contact_id: str) -> Contact:
         contact = await self.get(session, workspace_id, contact_id)
         if contact is None:

@@ -22,7 +22,7 @@ from sqlalchemy import (
     update,
 )
 
-from hubbub.conversations.schemas import Conversation, ConversationQuery
+from hubbub.conversations.schemas import UNASSIGNED, Conversation, ConversationQuery
 from hubbub.db.engine import Capabilities
 from hubbub.db.keyset import keyset
 from hubbub.db.models import channel, contact, conversation, conversation_participant
@@ -53,6 +53,17 @@ class ConversationRepository:
         row = (
             await self.session.conn.execute(
                 _GET_CONVERSATION, {"b_id": conversation_id, "b_workspace_id": workspace_id}
+            )
+        ).one_or_none()
+        return None if row is None else Conversation.model_validate(row._mapping)
+
+    async def get_locked(self, workspace_id: str, conversation_id: str) -> Conversation | None:
+        """``get``, holding the row until the transaction ends (PostgreSQL ``FOR UPDATE``;
+        SQLite writers are serial anyway): a command decides on what it read, and two
+        concurrent closes must not both see an open conversation."""
+        row = (
+            await self.session.conn.execute(
+                _GET_LOCKED, {"b_id": conversation_id, "b_workspace_id": workspace_id}
             )
         ).one_or_none()
         return None if row is None else Conversation.model_validate(row._mapping)
@@ -96,6 +107,21 @@ class ConversationRepository:
             )
             .values(**values)
         )
+
+    async def unassign_agent(
+        self, workspace_id: str, agent_id: str, *, now: datetime
+    ) -> builtins.list[str]:
+        """Take the agent off every conversation assigned to them; the conversations' ids."""
+        result = await self.session.conn.execute(
+            update(conversation)
+            .where(
+                conversation.c.workspace_id == workspace_id,
+                conversation.c.assignee_id == agent_id,
+            )
+            .values(assignee_id=None, updated_at=now)
+            .returning(conversation.c.id)
+        )
+        return sorted(result.scalars())
 
     async def delete(self, workspace_id: str, conversation_id: str) -> bool:
         result = await self.session.conn.execute(
@@ -162,6 +188,7 @@ class ConversationRepository:
         after: Cursor | None,
         order: Order,
         offset: int = 0,
+        assignee_id: str | None = None,
     ) -> list[Conversation]:
         """Up to ``limit`` conversations after ``after`` in ``order`` of (created_at, id),
         the first ``offset`` of them skipped."""
@@ -174,6 +201,10 @@ class ConversationRepository:
             query = query.where(self._has_tag(*tag))
         if participant_id is not None:
             query = query.where(_has_participant(participant_id))
+        if assignee_id == UNASSIGNED:
+            query = query.where(conversation.c.assignee_id.is_(None))
+        elif assignee_id is not None:
+            query = query.where(conversation.c.assignee_id == assignee_id)
         query = keyset(query, conversation.c.created_at, conversation.c.id, after, order)
         query = query.limit(limit)
         rows = await self.session.conn.execute(query.offset(offset) if offset else query)
@@ -310,6 +341,7 @@ _BY_ID = and_(
     conversation.c.workspace_id == bindparam("b_workspace_id"),
 )
 _GET_CONVERSATION = prepared(select(conversation).where(_BY_ID))
+_GET_LOCKED = prepared(select(conversation).where(_BY_ID).with_for_update())
 _CONVERSATION_KEYS = tuple(column.key for column in conversation.c)
 _CHANNEL_KEYS = tuple(column.key for column in channel.c)
 _CHANNEL_PREFIX = "channel__"

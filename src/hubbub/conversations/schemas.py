@@ -12,6 +12,13 @@ ParticipantRole = Literal["contact", "agent", "bot"]
 # The events of a participant change (see ``hubbub.conversations.participants``).
 PARTICIPANT_ADDED: Final = "conversation.participant_added"
 PARTICIPANT_REMOVED: Final = "conversation.participant_removed"
+# The events of the conversation commands (see ``hubbub.conversations.commands``).
+CLOSED: Final = "conversation.closed"
+REOPENED: Final = "conversation.reopened"
+SNOOZED: Final = "conversation.snoozed"
+ASSIGNED: Final = "conversation.assigned"
+# The assignee filter's value for "assigned to nobody" (agent ids are UUIDs: no clash).
+UNASSIGNED: Final = "none"
 
 
 class Conversation(BaseModel):
@@ -25,6 +32,12 @@ class Conversation(BaseModel):
     last_inbound_at: datetime | None = None
     last_message_at: datetime | None = None
     message_count: int = 0
+    # The agent answering it; None when nobody is.
+    assignee_id: str | None = None
+    # While snoozed: when it reopens by itself.
+    snoozed_until: datetime | None = None
+    # When the status last changed (None only on rows older than the field).
+    status_changed_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -47,11 +60,25 @@ class ConversationGetOrCreate(ConversationCreate):
 
 
 class ConversationUpdate(BaseModel):
+    """A status goes through the conversation commands (``snoozed`` needs ``snoozed_until``,
+    and ``snoozed_until`` alone snoozes); ``assignee_id`` assigns (null unassigns)."""
+
     status: ConversationStatus | None = None
+    snoozed_until: datetime | None = None
+    assignee_id: str | None = Field(default=None, max_length=36)
     subject: str | None = Field(default=None, max_length=998)
     # Patch semantics: a None or empty value removes the tag.
     tags: dict[str, str | None] | None = None
     attributes: dict[str, Any] | None = None
+
+
+class ConversationSnooze(BaseModel):
+    until: datetime
+
+
+class ConversationAssign(BaseModel):
+    # Null unassigns.
+    agent_id: str | None = Field(max_length=36)
 
 
 class Participant(BaseModel):

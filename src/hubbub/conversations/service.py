@@ -13,6 +13,7 @@ from hubbub.channels.schemas import Channel
 from hubbub.contacts.schemas import Contact
 from hubbub.contacts.service import contact as contact_service
 from hubbub.conversations import participants
+from hubbub.conversations.commands import ConversationCommands
 from hubbub.conversations.participant_repository import ParticipantRepository
 from hubbub.conversations.repository import ConversationRepository
 from hubbub.conversations.schemas import (
@@ -46,7 +47,7 @@ CONTACTS_KIND = "conv_contacts"
 MAX_PAGE = 500
 
 
-class ConversationService:
+class ConversationService(ConversationCommands):
     async def create(
         self, session: Session, workspace_id: str, data: ConversationCreate
     ) -> Conversation:
@@ -155,9 +156,12 @@ class ConversationService:
         self, session: Session, workspace_id: str, conversation_id: str, data: ConversationUpdate
     ) -> Conversation:
         """Change what the request names. Tags are patched (None/"" removes a key); attributes,
-        when given, replace the old ones; an explicit ``subject: null`` clears the subject."""
+        when given, replace the old ones; an explicit ``subject: null`` clears the subject. The
+        status and the assignee change through the commands, with their events."""
         current = await self.get_or_raise(session, workspace_id, conversation_id)
-        return await self._save(session, workspace_id, current, _changes(current, data))
+        changes = _changes(current, data)  # checked before any command writes
+        current = await self.run_update_commands(session, workspace_id, current, data)
+        return await self._save(session, workspace_id, current, changes)
 
     async def delete(self, session: Session, workspace_id: str, conversation_id: str) -> None:
         """Delete the conversation; its messages and participants go with it (foreign keys)."""
@@ -177,13 +181,16 @@ class ConversationService:
         status: ConversationStatus | None = None,
         tag: str | None = None,
         participant_id: str | None = None,
+        assignee_id: str | None = None,
         limit: int = 50,
         cursor: Cursor | None = None,
         order: Order = "desc",
         offset: int = 0,
     ) -> tuple[builtins.list[Conversation], Cursor | None]:
         """One page in (created_at, id) order, and the cursor of the next page if there is one.
-        ``tag`` is ``key`` (the tag is set) or ``key=value``; ``offset`` skips that many first."""
+        ``tag`` is ``key`` (the tag is set) or ``key=value``; ``assignee_id`` an agent's id, or
+        ``UNASSIGNED`` (``"none"``) for the conversations nobody is assigned; ``offset`` skips
+        that many first."""
         if cursor is not None and cursor.order != order:
             raise InvalidCursor(f"the cursor was issued for order '{cursor.order}'", field="cursor")
         limit = max(1, min(limit, MAX_PAGE))
@@ -193,6 +200,7 @@ class ConversationService:
             status=status,
             tag=_parse_tag(tag),
             participant_id=participant_id,
+            assignee_id=assignee_id,
             limit=limit + 1,
             after=cursor,
             order=order,
@@ -362,6 +370,7 @@ class ConversationService:
             tags=apply_tag_patch({}, data.tags),
             attributes=data.attributes,
             message_count=0,
+            status_changed_at=now,
             created_at=now,
             updated_at=now,
         )
@@ -453,8 +462,6 @@ def primary_contact_id(contact_ids: Sequence[str]) -> str | None:
 
 def _changes(current: Conversation, data: ConversationUpdate) -> dict[str, Any]:
     changes: dict[str, Any] = {}
-    if data.status is not None and data.status != current.status:
-        changes["status"] = data.status
     if "subject" in data.model_fields_set and data.subject != current.subject:
         changes["subject"] = data.subject
     if data.tags is not None:

@@ -27,6 +27,7 @@ import httpx
 
 from hubbub.config import Settings
 from hubbub.connectors.base import ConnectorContext
+from hubbub.conversations import tasks as conversation_tasks
 from hubbub.db.uow import Database
 from hubbub.delivery import deliver, parked, queue, sandbox_walk
 from hubbub.delivery.handlers import ClaimedJob, JobContext, PermanentJobError, handler_for
@@ -49,6 +50,7 @@ RECLAIM_INTERVAL_SECONDS = 1.0
 # Registered here so every process that runs jobs knows the core's kinds.
 deliver.register_handlers()
 sandbox_walk.register_handlers()
+conversation_tasks.register_handlers()
 
 
 def worker_name() -> str:

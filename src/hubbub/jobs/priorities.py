@@ -26,6 +26,8 @@ HOUSEKEEPING: Final = 100
 PRIORITIES: Final[dict[str, int]] = {
     "message.deliver": SEND,
     "bot_event.fire": INTERACTIVE,
+    # A snoozed conversation coming back to the inbox.
+    "conversation.unsnooze": INTERACTIVE,
     "sandbox.advance": HOUSEKEEPING,
 }
 

@@ -36,6 +36,7 @@ from hubbub.kit.tags import (
 )
 from hubbub.messages import interactions, listing, scheduling
 from hubbub.messages.addressing import Target, resolve_target
+from hubbub.messages.authors import check_author
 from hubbub.messages.payloads import Payload, message_type, plain_text
 from hubbub.messages.repository import MessageRepository, message_row
 from hubbub.messages.schemas import (
@@ -75,6 +76,7 @@ class MessageService:
         check_client_tags(data.tags)
         _check_schedule(data)
         target = await resolve_target(session, workspace_id, data, actor_kind=actor_kind)
+        await check_author(session, workspace_id, data.author)
         message_id = new_id()
         return await self._insert(
             session, workspace_id, data, data.payload, target, message_id, private_tags
@@ -101,6 +103,7 @@ class MessageService:
         _check_schedule(data)
         _check_import(data, imported_at)
         target = await resolve_target(session, workspace_id, data, actor_kind=actor_kind)
+        await check_author(session, workspace_id, data.author)
         wanted = discriminating_tags(data.tags, data.discriminate_by_tags)
         if not wanted:
             payload = _required(data.payload)

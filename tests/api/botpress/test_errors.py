@@ -11,7 +11,7 @@ import pytest
 from hubbub.db.uow import Database
 from hubbub.workspaces.schemas import AccessKeyCreate
 from hubbub.workspaces.service import workspace as workspace_service
-from tests.api.botpress.conftest import BASE, Bot, botpress_error
+from tests.api.botpress.conftest import BASE, Bot, botpress_error, integration_headers
 from tests.conftest import WorkspaceFixture
 
 SHORT_ID = "x" * 27
@@ -109,13 +109,28 @@ class TestValidation:
             )
             botpress_error(response, 400, "InvalidPayload")
 
-    async def test_a_message_for_an_unknown_user_or_conversation_is_not_found(
-        self, bot: Bot
-    ) -> None:
+    async def test_a_message_for_an_unknown_conversation_is_not_found(self, bot: Bot) -> None:
         missing = "00000000-0000-7000-8000-000000000000"
-        for overrides in ({"userId": missing}, {"conversationId": missing}):
-            body = await message_body(bot, **overrides)
-            botpress_error(await bot.call("POST", "/messages", json=body), 404, "ResourceNotFound")
+        body = await message_body(bot, conversationId=missing)
+        botpress_error(await bot.call("POST", "/messages", json=body), 404, "ResourceNotFound")
+
+    async def test_a_user_message_from_an_unknown_user_is_invalid(self, bot: Bot) -> None:
+        """The core's author rule (an incoming message's userId is its contact author), in
+        Botpress's shape: InvalidPayload naming userId. (Before the rule moved to the core,
+        the dialect answered ResourceNotFound, for bot messages too.)"""
+        missing = "00000000-0000-7000-8000-000000000000"
+        body = await message_body(bot, userId=missing)
+        response = await bot.call(
+            "POST", "/messages", json=body, headers=integration_headers(bot.workspace)
+        )
+        error = botpress_error(response, 400, "InvalidPayload")
+        assert error["metadata"]["field"] == "userId"
+
+    async def test_a_bot_message_names_the_bot_as_it_likes(self, bot: Bot) -> None:
+        """A bot author is a name, not a user: Botpress bots write as ``userId: botId``."""
+        body = await message_body(bot, userId=bot.workspace.id)
+        created = await bot.ok("POST", "/messages", 201, json=body)
+        assert created["message"]["userId"] == bot.workspace.id
 
     async def test_metadata_names_the_field(self, bot: Bot) -> None:
         body = await message_body(bot, userId=SHORT_ID)

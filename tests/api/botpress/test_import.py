@@ -161,12 +161,18 @@ async def test_one_bad_item_stores_nothing(bot: Bot, database: Database) -> None
     user, conversation = await setup(bot)
     before = await stored_count(database, bot.workspace.id)
     good = item(user, conversation, tags={"n": "1"})
+    # An integration imports the user's messages: their author must be a user (the core's
+    # author rule, a 422 the dialect shows as InvalidPayload).
     unknown_user = item({"id": "user_" + "0" * 26}, conversation)
     response = await bot.call(
-        "POST", "/messages/import-messages", json={"messages": [good, unknown_user]}
+        "POST",
+        "/messages/import-messages",
+        json={"messages": [good, unknown_user]},
+        headers=integration_headers(bot.workspace),
     )
-    error = botpress_error(response, 404, "ResourceNotFound")
+    error = botpress_error(response, 400, "InvalidPayload")
     assert error["metadata"]["index"] == 1
+    assert error["metadata"]["field"] == "userId"
     future = item(user, conversation, createdAt=iso(datetime.now(UTC) + timedelta(days=1)))
     response = await bot.call(
         "POST", "/messages/import-messages", json={"messages": [good, future]}

@@ -49,6 +49,14 @@ class Api:
             "POST", f"/user-chats/{chat_id}/messages", json=body, params=params
         )
 
+    async def create_manager(self, name: str, email: str | None = None) -> dict[str, Any]:
+        """A manager is a core agent, made through the native API."""
+        body = {"name": name, "email": email or f"{name.lower()}@example.com"}
+        response = await self.client.post("/v1/agents", json=body, headers=self.workspace.headers)
+        assert response.status_code == 201, response.text
+        agent: dict[str, Any] = response.json()
+        return agent
+
     async def send_text(self, chat_id: str, text: str) -> dict[str, Any]:
         response = await self.send(chat_id, {"plainText": text})
         assert response.status_code == 200, response.text

@@ -29,6 +29,11 @@ ATTACKS: dict[str, dict[str, Any]] = {
     "PATCH /user-chats/{user_chat_id}/close": {"params": {"botName": "b"}},
     "PUT /user-chats/{user_chat_id}/open": {"params": {"botName": "b"}},
     "PUT /user-chats/{user_chat_id}/snooze": {"params": {"botName": "b", "duration": "PT1H"}},
+    "PATCH /user-chats/{user_chat_id}/assign-to/managers/{manager_id}": {
+        "params": {"botName": "b"}
+    },
+    "GET /managers": {"own": True},
+    "GET /managers/{manager_id}": {},
     "DELETE /user-chats/{user_chat_id}": {},
     "GET /user-chats/{user_chat_id}/messages": {"params": {"sortOrder": "asc"}},
     "POST /user-chats/{user_chat_id}/messages": {"json": {"plainText": "hijack"}},
@@ -63,8 +68,20 @@ async def test_no_route_crosses_workspaces(app: FastAPI, api: Api, other_api: Ap
     chat = await api.create_chat(user["id"])
     await api.request("PATCH", f"/user-chats/{chat['id']}", json={"description": SECRET})
     await api.send(chat["id"], {"plainText": SECRET, "requestId": SECRET})
+    manager = await api.create_manager(SECRET, "secret@example.com")
+    assigned = await api.request(
+        "PATCH",
+        f"/user-chats/{chat['id']}/assign-to/managers/{manager['id']}",
+        params={"botName": "b"},
+    )
+    assert assigned.status_code == 200, assigned.text
     before = await snapshot(api, user["id"], chat["id"])
-    ids = {"member_id": SECRET, "user_id": user["id"], "user_chat_id": chat["id"]}
+    ids = {
+        "member_id": SECRET,
+        "user_id": user["id"],
+        "user_chat_id": chat["id"],
+        "manager_id": manager["id"],
+    }
     # B's upsert of the same member id makes B's own user: it runs last, so that B's lookups
     # by member id before it find nothing.
     routes = sorted(dialect_routes(app), key=lambda route: route[0] == "PUT" and "@" in route[1])
@@ -81,6 +98,7 @@ async def test_no_route_crosses_workspaces(app: FastAPI, api: Api, other_api: Ap
             if attack.get("own"):
                 assert response.status_code == 200, where
                 assert user["id"] not in response.text, where
+                assert manager["id"] not in response.text, where
                 assert '"note"' not in response.text, where
             else:
                 assert response.status_code == 404, where

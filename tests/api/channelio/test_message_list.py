@@ -142,6 +142,7 @@ async def test_related_bots_and_users(api: Api, database: Database) -> None:
     await api.send(chat["id"], {"plainText": "a"}, botName="Alpha")
     await api.send(chat["id"], {"plainText": "b"}, botName="Beta")
     await api.send(chat["id"], {"plainText": "c"}, botName="Alpha")
+    manager = await api.create_manager("Mia")
     async with database.transaction() as session:
         await message_service.create(
             session,
@@ -157,7 +158,7 @@ async def test_related_bots_and_users(api: Api, database: Database) -> None:
             api.workspace.id,
             MessageCreate(
                 conversation_id=chat["id"],
-                author=Author(type="agent", id="agent-7"),
+                author=Author(type="agent", id=manager["id"]),
                 payload=TextPayload(text="a manager"),
             ),
         )
@@ -168,7 +169,7 @@ async def test_related_bots_and_users(api: Api, database: Database) -> None:
         ("bot", "Beta"),
         ("bot", "Alpha"),
         ("user", user["id"]),
-        ("manager", "agent-7"),
+        ("manager", manager["id"]),
     ]
     assert [bot["name"] for bot in body["bots"]] == ["Alpha", "Beta"]
     assert [u["id"] for u in body["users"]] == [user["id"]]

@@ -3,10 +3,12 @@ snooze, delete."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
 
+from hubbub.kit.clock import to_millis
 from tests.api.channelio.conftest import Api, error_of
 
 
@@ -162,3 +164,47 @@ async def test_list_validation(api: Api, params: dict[str, str], status: int, fi
     response = await api.request("GET", "/user-chats", params=params)
     kind = "badRequest" if status == 400 else "unprocessableEntity"
     assert error_of(response, status, kind)[0]["field"] == field
+
+
+async def test_states_and_the_assignee_are_the_cores(api: Api) -> None:
+    """Close, open and snooze are the core's commands; the snooze end is the core's, and a
+    manager is an agent (assigneeId, managerIds, the list's managers)."""
+    _, chat = await new_chat(api, "chat-core")
+    path = f"/user-chats/{chat['id']}"
+    manager = await api.create_manager("Mia")
+    assigned = await api.request(
+        "PATCH", f"{path}/assign-to/managers/{manager['id']}", params={"botName": "b"}
+    )
+    view = assigned.json()["userChat"]
+    assert (view["assigneeId"], view["managerIds"]) == (manager["id"], [manager["id"]])
+    await api.request("PUT", f"{path}/snooze", params={"botName": "b", "duration": "PT2H"})
+    core = await api.client.get(f"/v1/conversations/{chat['id']}", headers=api.workspace.headers)
+    assert (core.json()["status"], core.json()["assignee_id"]) == ("snoozed", manager["id"])
+    snoozed_until = datetime.fromisoformat(core.json()["snoozed_until"])
+    listed = await api.request("GET", "/user-chats", params={"state": "snoozed"})
+    [row] = listed.json()["userChats"]
+    assert row["expiresAt"] == to_millis(snoozed_until)
+    assert listed.json()["managers"] == [
+        {
+            "id": manager["id"],
+            "channelId": api.workspace.id,
+            "name": "Mia",
+            "email": "mia@example.com",
+            "createdAt": row_time(manager["created_at"]),
+            "updatedAt": row_time(manager["updated_at"]),
+        }
+    ]
+    shown = await api.request("GET", f"/managers/{manager['id']}")
+    assert shown.json()["manager"]["id"] == manager["id"]
+    managers = await api.request("GET", "/managers")
+    assert [m["id"] for m in managers.json()["managers"]] == [manager["id"]]
+    missing = await api.request(
+        "PATCH", f"{path}/assign-to/managers/{chat['id']}", params={"botName": "b"}
+    )
+    assert error_of(missing, 404, "notFound") == [{"message": "Manager not found"}]
+    huge = await api.request("PUT", f"{path}/snooze", params={"botName": "b", "duration": "P999D"})
+    assert error_of(huge, 422, "unprocessableEntity")[0]["field"] == "duration"
+
+
+def row_time(value: str) -> int:
+    return to_millis(datetime.fromisoformat(value))

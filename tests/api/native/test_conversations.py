@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -227,9 +228,10 @@ class TestUpdateAndDelete:
         made = await create(client, workspace, tags={"a": "1", "b": "2"})
         url = f"/v1/conversations/{made['id']}"
 
-        patched = await client.patch(
-            url, json={"status": "snoozed", "tags": {"a": None}}, headers=workspace.headers
-        )
+        # A snooze names its end (the snooze command's rule, also through PATCH).
+        until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+        body = {"status": "snoozed", "snoozed_until": until, "tags": {"a": None}}
+        patched = await client.patch(url, json=body, headers=workspace.headers)
         assert patched.status_code == 200
         assert patched.json()["status"] == "snoozed"
         assert patched.json()["tags"] == {"b": "2"}

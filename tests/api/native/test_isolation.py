@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import httpx
@@ -108,11 +109,30 @@ ATTACKS: dict[str, list[Attack]] = {
         Attack("own", params={"participant_id": "{contact_id}"}),
         Attack("own", params={"tag": "secret=A"}),
         Attack("own", params={"status": "open"}),
+        Attack("own", params={"assignee_id": "{agent_id}"}),
         Attack("own", params={"cursor": "{conversation_cursor}"}),
     ],
     "GET /v1/conversations/{conversation_id}": [Attack()],
     "PATCH /v1/conversations/{conversation_id}": [Attack(body={"status": "closed"})],
     "DELETE /v1/conversations/{conversation_id}": [Attack()],
+    "POST /v1/conversations/{conversation_id}/close": [Attack()],
+    "POST /v1/conversations/{conversation_id}/reopen": [Attack()],
+    "POST /v1/conversations/{conversation_id}/snooze": [Attack(body={"until": "{soon}"})],
+    "POST /v1/conversations/{conversation_id}/assign": [
+        Attack(body={"agent_id": None}),
+        Attack(body={"agent_id": "{agent_id}"}),
+    ],
+    # E-mails are unique per workspace: A's agent's is free in B.
+    "POST /v1/agents": [Attack("own", body={"name": "B agent", "email": "{agent_email}"})],
+    "GET /v1/agents": [
+        Attack("own"),
+        Attack("own", params={"email": "{agent_email}"}),
+        Attack("own", params={"status": "active", "role": "agent"}),
+        Attack("own", params={"cursor": "{agent_cursor}"}),
+    ],
+    "GET /v1/agents/{agent_id}": [Attack()],
+    "PATCH /v1/agents/{agent_id}": [Attack(body={"name": "hijacked"})],
+    "DELETE /v1/agents/{agent_id}": [Attack()],
     "GET /v1/conversations/{conversation_id}/participants": [Attack()],
     "POST /v1/conversations/{conversation_id}/participants": [
         Attack(body={"contact_id": "{contact_id}"}),
@@ -317,6 +337,19 @@ async def workspace_a(
     key = await created(
         client, workspace, f"/v1/workspaces/{workspace.id}/keys", {"name": f"{SECRET} key"}
     )
+    agent_email = f"agent-{new_id()}@a.test"
+    agent = await created(
+        client, workspace, "/v1/agents", {"name": f"{SECRET} agent", "email": agent_email}
+    )
+    await created(
+        client, workspace, "/v1/agents", {"name": f"{SECRET} second", "email": f"{new_id()}@a.test"}
+    )
+    assigned = await client.post(
+        f"/v1/conversations/{conversation['id']}/assign",
+        json={"agent_id": agent["id"]},
+        headers=workspace.headers,
+    )
+    assert assigned.status_code == 200, assigned.text
     a_template = {**TEMPLATE, "name": f"{SECRET} template", "channel_id": channel["id"]}
     a_template["platform"] = "sms"
     template = await created(client, workspace, "/v1/templates", a_template)
@@ -334,6 +367,10 @@ async def workspace_a(
         "phone": phone,
         "email": email,
         "b_workspace": other_workspace.id,
+        "agent_id": agent["id"],
+        "agent_email": agent_email,
+        "agent_cursor": await first_page_cursor(client, workspace, "/v1/agents"),
+        "soon": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
         "webhook_id": (
             await created(
                 client,
@@ -378,6 +415,8 @@ async def snapshot(client: httpx.AsyncClient, a: WorkspaceA) -> dict[str, Any]:
         f"/v1/templates/{v['template_id']}",
         "/v1/webhooks",
         f"/v1/webhooks/{v['webhook_id']}",
+        "/v1/agents",
+        f"/v1/agents/{v['agent_id']}",
     ]
     state: dict[str, Any] = {}
     for path in paths:

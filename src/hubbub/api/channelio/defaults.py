@@ -35,12 +35,19 @@ USER_FIELD_ATTRIBUTES: Final = {
 # UserChat ``description`` (the only field PATCH may change) is a conversation attribute, not
 # the subject: the subject is a message-level idea (e-mail) that Channel.io calls ``title``.
 DESCRIPTION_ATTRIBUTE: Final = "description"
-# A snooze's end (``expiresAt``) and its start; nothing wakes the chat up by itself.
-SNOOZED_UNTIL_ATTRIBUTE: Final = "channelio.snoozedUntil"
-SNOOZED_AT_ATTRIBUTE: Final = "channelio.snoozedAt"
-CLOSED_AT_ATTRIBUTE: Final = "channelio.closedAt"
-OPENED_AT_ATTRIBUTE: Final = "channelio.openedAt"
-
+# Where a chat's state times were kept before the core had them (still read, never written):
+# the core now holds the snooze's end (``snoozed_until``: ``expiresAt``) and the time of the
+# last state change (``status_changed_at``: the current state's ``openedAt``, ``closedAt`` or
+# ``snoozedAt``); a stamp of another state than the current one is only known from these.
+LEGACY_STATE_STAMPS: Final = {
+    "openedAt": "channelio.openedAt",
+    "closedAt": "channelio.closedAt",
+    "snoozedAt": "channelio.snoozedAt",
+}
+# The stamp the core's ``status_changed_at`` is, by state.
+STATE_STAMP: Final = {"opened": "openedAt", "closed": "closedAt", "snoozed": "snoozedAt"}
+# Managers are core agents (documented: ``assigneeId`` names a manager). ``managerIds`` lists
+# the managers taking part in the chat; Hubbub knows only the assignee (inferred).
 STATE_TO_STATUS: Final[dict[str, ConversationStatus]] = {
     "opened": "open",
     "closed": "closed",
@@ -54,7 +61,8 @@ STATES_WITHOUT_CHATS: Final = frozenset({"queued", "initial", "missed"})
 # The default of ``GET /user-chats``'s ``state`` (documented).
 DEFAULT_STATE: Final = "opened"
 
-# Paging (documented): limit 1..500, default 25. ``both`` is documented but its meaning is not;
+# Paging (documented): limit 1..500, default 25 (managers too; their ``since`` pages in
+# ascending order). ``both`` is documented but its meaning is not;
 # it is refused with a 422 rather than guessed.
 DEFAULT_LIMIT: Final = 25
 MAX_LIMIT: Final = 500

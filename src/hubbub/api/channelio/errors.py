@@ -31,7 +31,12 @@ ERROR_TYPES = {
     429: "tooManyRequests",
 }
 # Core resource names as Channel.io calls them.
-RESOURCE_NAMES = {"conversation": "UserChat", "contact": "User", "message": "Message"}
+RESOURCE_NAMES = {
+    "conversation": "UserChat",
+    "contact": "User",
+    "message": "Message",
+    "agent": "Manager",
+}
 
 
 def error_body(error: HubbubError) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from hubbub.agents.schemas import Agent
 from hubbub.api.channelio import defaults
 from hubbub.api.channelio.mapping import from_core
 from hubbub.contacts.schemas import Contact
@@ -59,24 +60,39 @@ def user(contact: Contact) -> dict[str, Any]:
 
 def user_chat(conversation: Conversation, user_id: str | None) -> dict[str, Any]:
     attributes = conversation.attributes
+    state = defaults.STATUS_TO_STATE[conversation.status]
+    assignee = conversation.assignee_id
     view: dict[str, Any] = {
         "id": conversation.id,
         "channelId": conversation.workspace_id,
         "userId": user_id,
-        "state": defaults.STATUS_TO_STATE[conversation.status],
+        "state": state,
         "title": conversation.subject,
         "description": attributes.get(defaults.DESCRIPTION_ATTRIBUTE),
         "tags": sorted(public_tags(conversation.tags)),
-        "managerIds": [],
+        "assigneeId": assignee,
+        "managerIds": [] if assignee is None else [assignee],
         "replyCount": conversation.message_count,
         "createdAt": millis(conversation.created_at),
         "updatedAt": millis(conversation.updated_at),
-        "openedAt": attributes.get(defaults.OPENED_AT_ATTRIBUTE),
-        "closedAt": attributes.get(defaults.CLOSED_AT_ATTRIBUTE),
-        "snoozedAt": attributes.get(defaults.SNOOZED_AT_ATTRIBUTE),
-        "expiresAt": attributes.get(defaults.SNOOZED_UNTIL_ATTRIBUTE),
+        **{name: attributes.get(legacy) for name, legacy in defaults.LEGACY_STATE_STAMPS.items()},
+        "expiresAt": millis(conversation.snoozed_until),
     }
+    if conversation.status_changed_at is not None:
+        view[defaults.STATE_STAMP[state]] = millis(conversation.status_changed_at)
     return {key: value for key, value in view.items() if value is not None}
+
+
+def manager(found: Agent) -> dict[str, Any]:
+    """An agent as a Channel.io Manager (the documented fields Hubbub has)."""
+    return {
+        "id": found.id,
+        "channelId": found.workspace_id,
+        "name": found.name,
+        "email": found.email,
+        "createdAt": millis(found.created_at),
+        "updatedAt": millis(found.updated_at),
+    }
 
 
 def person_id(found: Message) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hubbub.api import media_routes
 from hubbub.api.native import fast_create
 from hubbub.api.native.endpoints import (
+    agents,
     channels,
     contacts,
     conversations,
@@ -38,6 +39,7 @@ MODULES = (
     sandbox,
     webhooks,
     stream,
+    agents,
 )
 
 

@@ -29,8 +29,9 @@ ORIGINS: Final[dict[str, Direction]] = {"outbound": "outgoing", "inbound": "inco
 DEFAULT_ORIGIN: Final = "outbound"
 
 # ``sendBy`` is a display name ("Recrubo", "John"): kept as Recrubo's private tag (it can be
-# patched; no other surface shows it, see ``hubbub.kit.tags``) and as the author id of an
-# outbound message, whose author is of this type.
+# patched; no other surface shows it, see ``hubbub.kit.tags``). An outbound message's author is
+# of this type and names no one (an author id must be an agent of the workspace; messages
+# stored before that rule kept sendBy there).
 PRIVATE_SURFACE: Final = "recrubo"
 SEND_BY: Final = "sendBy"
 SEND_BY_TAG: Final = private_tag(PRIVATE_SURFACE, SEND_BY)

@@ -69,7 +69,9 @@ async def create_message(request: Request, actor: Writer, session: WriteSession)
         base_url=base_url(request),
     )
     direction = ORIGINS[attributes.origin or DEFAULT_ORIGIN]
-    author = Author(type=SEND_BY_AUTHOR_TYPE, id=attributes.sendBy)
+    # sendBy is a display name, not an agent of the workspace: it is kept as Recrubo's
+    # private tag (read back by ``mapping.send_by``), and the author names no one.
+    author = Author(type=SEND_BY_AUTHOR_TYPE)
     data = MessageCreate(
         conversation_id=thread.id,
         direction=direction,

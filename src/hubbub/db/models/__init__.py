@@ -1,5 +1,6 @@
 """Every table, re-exported; importing this module registers them all on ``metadata``."""
 
+from hubbub.db.models.agent import agent
 from hubbub.db.models.bot_event import bot_event
 from hubbub.db.models.bot_state import bot_state
 from hubbub.db.models.channel import channel
@@ -17,6 +18,7 @@ from hubbub.db.models.workspace import access_key, workspace
 
 __all__ = [
     "access_key",
+    "agent",
     "bot_event",
     "bot_state",
     "channel",

@@ -17,10 +17,18 @@ conversation = Table(
     Column("last_inbound_at", Timestamp, nullable=True),
     Column("last_message_at", Timestamp, nullable=True),
     Column("message_count", Integer, nullable=False, default=0),
+    # The agent answering the conversation (None: nobody yet, or the agent was deleted).
+    Column("assignee_id", Id, ForeignKey("agent.id", ondelete="SET NULL"), nullable=True),
+    # Set while the conversation is snoozed: when the snooze-expiry job reopens it.
+    Column("snoozed_until", Timestamp, nullable=True),
+    # When the status last changed (opened, closed, snoozed); the creation time at first.
+    Column("status_changed_at", Timestamp, nullable=True),
     Column("created_at", Timestamp, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
     Index("ix_conversation_workspace_created", "workspace_id", "created_at", "id"),
     Index("ix_conversation_channel_created", "workspace_id", "channel_id", "created_at", "id"),
+    # The assignee filter (an inbox: "mine"), and the SET NULL when an agent is deleted.
+    Index("ix_conversation_assignee_created", "assignee_id", "created_at", "id"),
 )
 
 conversation_participant = Table(

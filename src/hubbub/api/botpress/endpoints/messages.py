@@ -19,9 +19,8 @@ from hubbub.api.botpress.schemas import (
 )
 from hubbub.api.deps import Cursors, ReadSession, WriteSession
 from hubbub.api.errors import json_response
-from hubbub.contacts.service import contact as contact_service
 from hubbub.db.uow import Session
-from hubbub.errors import HubbubError, NotFound
+from hubbub.errors import HubbubError
 from hubbub.messages.schemas import Message, MessageFilter
 from hubbub.messages.service import message as message_service
 
@@ -31,16 +30,10 @@ router = APIRouter()
 _STEP = timedelta(microseconds=1)
 
 
-async def require_user(session: Session, workspace_id: str, user_id: str) -> None:
-    if await contact_service.get(session, workspace_id, user_id) is None:
-        raise NotFound("user", user_id)
-
-
 @router.post("/messages", status_code=201)
 async def create_message(
     body: MessageCreateBody, caller: BotWriter, session: WriteSession
 ) -> Response:
-    await require_user(session, caller.workspace_id, body.userId)
     data = mapping.message_create(body, incoming=caller.is_integration)
     created = await message_service.create(session, caller.workspace_id, data)
     return json_response({"message": mapping.message_out(created)}, 201)
@@ -50,7 +43,6 @@ async def create_message(
 async def get_or_create_message(
     body: MessageGetOrCreateBody, caller: BotWriter, session: WriteSession
 ) -> Response:
-    await require_user(session, caller.workspace_id, body.userId)
     data = mapping.message_get_or_create(body, incoming=caller.is_integration)
     found, created = await message_service.get_or_create(session, caller.workspace_id, data)
     return json_response({"message": mapping.message_out(found), "meta": {"created": created}}, 200)
@@ -74,7 +66,6 @@ async def import_messages(
 
 
 async def _import_one(session: Session, caller: BotCaller, item: ImportedMessage) -> Message:
-    await require_user(session, caller.workspace_id, item.userId)
     data, created_at = mapping.message_import(item, incoming=caller.is_integration)
     found, _ = await message_service.get_or_create(
         session, caller.workspace_id, data, imported_at=created_at

@@ -1,5 +1,7 @@
 """User chats = core conversations. A chat's user is its contact participant; Channel.io's
-``opened``/``closed``/``snoozed`` are the core's ``open``/``closed``/``snoozed``."""
+``opened``/``closed``/``snoozed`` are the core's ``open``/``closed``/``snoozed``, changed by the
+core's conversation commands (close, reopen, snooze: a snooze ends by itself), and its assignee
+(a manager) is the core's assignee (an agent)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from hubbub.agents.service import agent as agent_service
 from hubbub.api.channelio import defaults, views
 from hubbub.api.channelio.deps import Reader, Writer
 from hubbub.api.channelio.errors import build
@@ -25,8 +28,7 @@ from hubbub.conversations.schemas import (
 )
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
-from hubbub.errors import UnprocessableEntity
-from hubbub.kit.clock import to_micros, to_millis, utcnow
+from hubbub.kit.clock import to_micros
 from hubbub.kit.cursors import Cursor, CursorCodec
 
 router = APIRouter(tags=["channelio"])
@@ -86,11 +88,7 @@ async def create_user_chat(user_id: str, actor: Writer, session: WriteSession) -
         platform=defaults.CHAT_CHANNEL_PLATFORM,
         name=defaults.CHAT_CHANNEL_NAME,
     )
-    data = ConversationCreate(
-        channel_id=channel.id,
-        participant_ids=[found.id],
-        attributes={defaults.OPENED_AT_ATTRIBUTE: to_millis(utcnow())},
-    )
+    data = ConversationCreate(channel_id=channel.id, participant_ids=[found.id])
     created = await conversation_service.create(session, actor.workspace_id, data)
     body = {"userChat": views.user_chat(created, found.id), "user": views.user(found)}
     return json_response(body, defaults.CREATE_STATUS)
@@ -118,8 +116,8 @@ async def close_user_chat(
     user_chat_id: str, bot_name: BotName, actor: Writer, session: WriteSession
 ) -> Response:
     found = await find_chat(session, actor.workspace_id, user_chat_id)
-    stamps = {defaults.CLOSED_AT_ATTRIBUTE: to_millis(utcnow())}
-    return await _move(session, actor.workspace_id, found, "closed", stamps)
+    closed = await conversation_service.close(session, actor.workspace_id, found.id)
+    return await _chat_view(session, actor.workspace_id, closed)
 
 
 @router.put("/user-chats/{user_chat_id}/open")
@@ -127,8 +125,8 @@ async def open_user_chat(
     user_chat_id: str, bot_name: BotName, actor: Writer, session: WriteSession
 ) -> Response:
     found = await find_chat(session, actor.workspace_id, user_chat_id)
-    stamps = {defaults.OPENED_AT_ATTRIBUTE: to_millis(utcnow())}
-    return await _move(session, actor.workspace_id, found, "open", stamps)
+    opened = await conversation_service.reopen(session, actor.workspace_id, found.id)
+    return await _chat_view(session, actor.workspace_id, opened)
 
 
 @router.put("/user-chats/{user_chat_id}/snooze")
@@ -139,34 +137,28 @@ async def snooze_user_chat(
     actor: Writer,
     session: WriteSession,
 ) -> Response:
-    if duration <= timedelta(0):
-        raise UnprocessableEntity("duration must be positive", field="duration")
     found = await find_chat(session, actor.workspace_id, user_chat_id)
-    now = utcnow()
-    stamps = {
-        defaults.SNOOZED_AT_ATTRIBUTE: to_millis(now),
-        defaults.SNOOZED_UNTIL_ATTRIBUTE: to_millis(now + duration),
-    }
-    return await _move(session, actor.workspace_id, found, "snoozed", stamps)
+    snoozed = await conversation_service.snooze(
+        session, actor.workspace_id, found.id, duration=duration
+    )
+    return await _chat_view(session, actor.workspace_id, snoozed)
+
+
+@router.patch("/user-chats/{user_chat_id}/assign-to/managers/{manager_id}")
+async def assign_user_chat(
+    user_chat_id: str, manager_id: str, bot_name: BotName, actor: Writer, session: WriteSession
+) -> Response:
+    found = await find_chat(session, actor.workspace_id, user_chat_id)
+    assigned = await conversation_service.assign(
+        session, actor.workspace_id, found.id, agent_id=manager_id
+    )
+    return await _chat_view(session, actor.workspace_id, assigned)
 
 
 @router.delete("/user-chats/{user_chat_id}")
 async def delete_user_chat(user_chat_id: str, actor: Writer, session: WriteSession) -> Response:
     await conversation_service.delete(session, actor.workspace_id, user_chat_id)
     return Response(status_code=defaults.DELETE_STATUS)
-
-
-async def _move(
-    session: Session,
-    workspace_id: str,
-    found: Conversation,
-    status: ConversationStatus,
-    stamps: dict[str, int],
-) -> Response:
-    attributes = {**found.attributes, **stamps}
-    if status != "snoozed":
-        attributes.pop(defaults.SNOOZED_UNTIL_ATTRIBUTE, None)
-    return await _change(session, workspace_id, found, status=status, attributes=attributes)
 
 
 async def _change(
@@ -186,6 +178,18 @@ async def _chat_view(session: Session, workspace_id: str, found: Conversation) -
     if user is not None:
         body["user"] = views.user(user)
     return json_response(body, 200)
+
+
+async def _assignees(
+    session: Session, workspace_id: str, chats: list[Conversation]
+) -> list[dict[str, Any]]:
+    """The managers the chats are assigned to, each once."""
+    managers = []
+    for agent_id in dict.fromkeys(chat.assignee_id for chat in chats if chat.assignee_id):
+        found = await agent_service.get(session, workspace_id, agent_id)
+        if found is not None:
+            managers.append(views.manager(found))
+    return managers
 
 
 async def _chat_page(
@@ -229,7 +233,7 @@ async def _chat_page(
         "users": list(users.values()),
         "messages": [],
         "sessions": [],
-        "managers": [],
+        "managers": await _assignees(session, workspace_id, chats),
         "chatTags": [],
     }
     body.update(links(cursors, first=position, after=after, since=cursor))

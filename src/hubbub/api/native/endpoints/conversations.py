@@ -11,9 +11,11 @@ from pydantic import BaseModel
 from hubbub.api.native.deps import Cursors, Reader, ReadSession, Writer, WriteSession
 from hubbub.conversations.schemas import (
     Conversation,
+    ConversationAssign,
     ConversationCreate,
     ConversationGetOrCreate,
     ConversationGetOrCreateResult,
+    ConversationSnooze,
     ConversationStatus,
     ConversationUpdate,
     Participant,
@@ -59,6 +61,9 @@ async def list_conversations(
     status: ConversationStatus | None = None,
     tag: Annotated[str | None, Query(description="'key' or 'key=value'")] = None,
     participant_id: str | None = None,
+    assignee_id: Annotated[
+        str | None, Query(max_length=36, description="an agent's id, or 'none': unassigned")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     order: Order = "desc",
     cursor: str | None = None,
@@ -70,6 +75,7 @@ async def list_conversations(
         status=status,
         tag=tag,
         participant_id=participant_id,
+        assignee_id=assignee_id,
         limit=limit,
         cursor=cursors.decode_optional(cursor),
         order=order,
@@ -89,6 +95,38 @@ async def update_conversation(
     conversation_id: str, data: ConversationUpdate, actor: Writer, session: WriteSession
 ) -> Conversation:
     return await conversation_service.update(session, actor.workspace_id, conversation_id, data)
+
+
+@router.post("/conversations/{conversation_id}/close")
+async def close_conversation(
+    conversation_id: str, actor: Writer, session: WriteSession
+) -> Conversation:
+    return await conversation_service.close(session, actor.workspace_id, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/reopen")
+async def reopen_conversation(
+    conversation_id: str, actor: Writer, session: WriteSession
+) -> Conversation:
+    return await conversation_service.reopen(session, actor.workspace_id, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/snooze")
+async def snooze_conversation(
+    conversation_id: str, data: ConversationSnooze, actor: Writer, session: WriteSession
+) -> Conversation:
+    return await conversation_service.snooze(
+        session, actor.workspace_id, conversation_id, until=data.until
+    )
+
+
+@router.post("/conversations/{conversation_id}/assign")
+async def assign_conversation(
+    conversation_id: str, data: ConversationAssign, actor: Writer, session: WriteSession
+) -> Conversation:
+    return await conversation_service.assign(
+        session, actor.workspace_id, conversation_id, agent_id=data.agent_id
+    )
 
 
 @router.delete("/conversations/{conversation_id}", status_code=204)
