@@ -17,7 +17,7 @@ from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.models import bot_state
 from hubbub.db.uow import Database, Session
 from hubbub.errors import NotFound
-from hubbub.kit.clock import utcnow
+from hubbub.kit.clock import ManualClock, utcnow
 from tests.conftest import WorkspaceFixture
 
 
@@ -83,7 +83,7 @@ async def test_get_or_set_creates_once(session: Session, workspace: WorkspaceFix
 
 
 async def test_expiry_moves_with_each_write_and_is_kept_unless_given(
-    session: Session, workspace: WorkspaceFixture
+    session: Session, workspace: WorkspaceFixture, clock: ManualClock
 ) -> None:
     key = StateKey(type="workflow", owner_id="wf", name="ttl")
     state = await state_service.set(session, workspace.id, key, write({}, expiry=60_000))
@@ -96,7 +96,11 @@ async def test_expiry_moves_with_each_write_and_is_kept_unless_given(
     assert (cleared.expiry_ms, cleared.expires_at) == (None, None)
     moved = await state_service.set_expiry(session, workspace.id, key, expiry_ms=5)
     assert moved.expires_at == moved.updated_at + timedelta(milliseconds=5)
+    # The clock stands still: the 5 ms have not passed when the state is read back.
     assert (await state_service.get(session, workspace.id, key)).expiry_ms == 5
+    clock.advance(timedelta(milliseconds=6))
+    with pytest.raises(NotFound):
+        await state_service.get(session, workspace.id, key)
 
 
 async def test_a_lapsed_state_is_absent_and_a_write_starts_afresh(

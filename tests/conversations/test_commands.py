@@ -13,7 +13,6 @@ from sqlalchemy import select
 from hubbub.agents.schemas import AgentCreate, AgentUpdate
 from hubbub.agents.service import agent as agent_service
 from hubbub.config import Settings
-from hubbub.conversations import commands
 from hubbub.conversations.commands import SNOOZE_EXPIRY_JOB
 from hubbub.conversations.schemas import Conversation, ConversationCreate, ConversationUpdate
 from hubbub.conversations.service import conversation as conversation_service
@@ -21,7 +20,7 @@ from hubbub.db.models import event, job
 from hubbub.db.uow import Database, Session
 from hubbub.delivery.runner import run_due
 from hubbub.errors import NotFound, UnprocessableEntity
-from hubbub.kit.clock import utcnow
+from hubbub.kit.clock import ManualClock, utcnow
 from tests.conftest import WorkspaceFixture
 
 
@@ -109,20 +108,14 @@ async def test_a_snooze_end_must_be_ahead_within_range(
 
 
 async def test_the_expiry_job_reopens_a_snooze_that_has_ended(
-    database: Database,
-    workspace: WorkspaceFixture,
-    settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
+    database: Database, workspace: WorkspaceFixture, settings: Settings, clock: ManualClock
 ) -> None:
-    # Snoozed "an hour ago" for half an hour: its job is due now, no waiting.
-    real_now = utcnow()
-    monkeypatch.setattr(commands, "utcnow", lambda: real_now - timedelta(hours=1))
+    until = clock.now() + timedelta(minutes=30)
     async with database.transaction() as session:
         made = await new_conversation(session, workspace.id)
-        await conversation_service.snooze(
-            session, workspace.id, made.id, until=real_now - timedelta(minutes=30)
-        )
-    monkeypatch.undo()
+        await conversation_service.snooze(session, workspace.id, made.id, until=until)
+    assert await run_due(database, settings, workspace_id=workspace.id) == 0  # not yet due
+    clock.advance(timedelta(minutes=30))
     assert await run_due(database, settings, workspace_id=workspace.id) == 1
     async with database.read() as session:
         found = await conversation_service.get_or_raise(session, workspace.id, made.id)
