@@ -32,8 +32,6 @@ class Target:
     channel_id: str | None
     recipients: list[Recipient]
     author: Author
-    # The channel's platform, so rules such as the WhatsApp window need no extra lookup.
-    platform: str | None = None
 
 
 async def resolve_target(
@@ -55,8 +53,7 @@ async def resolve_target(
     channel_id = channel.id if channel is not None else None
     if data.direction == "outgoing":
         author = data.author or Author(type=actor_kind)
-        platform = channel.platform if channel is not None else None
-        return Target(conversation_id, channel_id, recipients, author, platform)
+        return Target(conversation_id, channel_id, recipients, author)
     sender_id = recipients[0].contact_id if recipients else None
     if sender_id is None and data.author is None:
         if contact_ids is None:
