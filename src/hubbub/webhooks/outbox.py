@@ -11,10 +11,10 @@ from typing import Any
 from hubbub.db.uow import Session
 from hubbub.events.schemas import Event
 from hubbub.events.service import feed
+from hubbub.events.types import matches
 from hubbub.kit.ids import new_id
 from hubbub.webhooks.outbox_repository import OutboxRepository
 from hubbub.webhooks.retry import RetryPolicy
-from hubbub.webhooks.schemas import matches
 from hubbub.webhooks.stored import ClaimedDelivery, StoredWebhook
 
 PLAN_PAGE = 500

@@ -15,16 +15,6 @@ DELIVERY_STATUSES: tuple[DeliveryStatus, ...] = ("pending", "succeeded", "dead")
 MAX_URL_LENGTH = 2048
 
 
-def matches(patterns: list[str], event_type: str) -> bool:
-    """Whether an event type is selected by a subscription's patterns."""
-    for pattern in patterns:
-        if pattern in ("*", event_type):
-            return True
-        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
-            return True
-    return False
-
-
 def _url_text(value: AnyHttpUrl) -> str:
     text = str(value)
     if len(text) > MAX_URL_LENGTH:

@@ -12,6 +12,7 @@ from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
 from hubbub.errors import InvalidCursor, NotFound, UnprocessableEntity
 from hubbub.events.service import feed
+from hubbub.events.types import check_patterns
 from hubbub.kit import netguard
 from hubbub.kit.clock import to_micros, utcnow
 from hubbub.kit.cursors import Cursor, Order
@@ -37,6 +38,7 @@ class WebhookService:
     async def create(
         self, session: Session, workspace_id: str, data: WebhookCreate
     ) -> WebhookWithSecret:
+        event_types = check_patterns(data.event_types, field="event_types")
         if data.conversation_id is not None:
             await self._check_conversation(session, workspace_id, data.conversation_id)
         await _check_destination(str(data.url))
@@ -46,7 +48,7 @@ class WebhookService:
             workspace_id=workspace_id,
             url=str(data.url),
             description=data.description,
-            event_types=data.event_types,
+            event_types=event_types,
             conversation_id=data.conversation_id,
             enabled=data.enabled,
             secret=new_secret(),
@@ -172,7 +174,7 @@ def _changes(data: WebhookUpdate) -> dict[str, Any]:
         if changes.get(required, True) is None:
             del changes[required]
     if "event_types" in changes:
-        changes["event_types"] = sorted(set(changes["event_types"]))
+        changes["event_types"] = check_patterns(changes["event_types"], field="event_types")
     return changes
 
 

@@ -90,24 +90,47 @@ async def test_after_skips_what_was_seen_and_new_events_follow(
 async def test_filters_by_type(
     client: httpx.AsyncClient, database: Database, workspace: WorkspaceFixture
 ) -> None:
-    await record(database, workspace.id, "message.created", "conversation.created", "x.y")
+    await record(
+        database, workspace.id, "message.created", "conversation.created", "message.deleted"
+    )
     single = await page(client, workspace, type="message.created")
     assert [e["type"] for e in single["data"]] == ["message.created"]
-    several = await page(client, workspace, type=["x.y", "message.created"])
-    assert [e["type"] for e in several["data"]] == ["message.created", "x.y"]
-    assert (await page(client, workspace, type="nothing.like.it"))["data"] == []
+    several = await page(client, workspace, type=["conversation.created", "message.created"])
+    assert [e["type"] for e in several["data"]] == ["message.created", "conversation.created"]
+    family = await page(client, workspace, type="message.*")
+    assert [e["type"] for e in family["data"]] == ["message.created", "message.deleted"]
+    everything = await page(client, workspace, type="*")
+    assert len(everything["data"]) == 3
+
+
+@pytest.mark.parametrize("pattern", ["nonsense.event", "nothing.like.it", "nonsense.*", "x"])
+async def test_an_unknown_type_filter_is_a_422_naming_it(
+    client: httpx.AsyncClient, workspace: WorkspaceFixture, pattern: str
+) -> None:
+    for path in ("/v1/events", "/v1/events/stream"):
+        response = await client.get(
+            path,
+            params={"type": ["message.created", pattern]},
+            headers={**workspace.headers, "Accept": "application/json"},
+        )
+        assert response.status_code == 422, (path, response.text)
+        error = response.json()["error"]
+        assert error["details"]["field"] == "type"
+        assert pattern in error["message"]
 
 
 async def test_filters_by_conversation(
     client: httpx.AsyncClient, database: Database, workspace: WorkspaceFixture
 ) -> None:
     wanted, other = new_id(), new_id()
-    await record(database, workspace.id, "test.in", conversation_id=wanted)
-    await record(database, workspace.id, "test.out", conversation_id=other)
-    await record(database, workspace.id, "test.none")
+    await record(database, workspace.id, "message.created", conversation_id=wanted)
+    await record(database, workspace.id, "message.deleted", conversation_id=other)
+    await record(database, workspace.id, "channel.created")
     body = await page(client, workspace, conversation_id=wanted)
-    assert [(e["type"], e["conversation_id"]) for e in body["data"]] == [("test.in", wanted)]
-    combined = await page(client, workspace, conversation_id=wanted, type="test.out")
+    assert [(e["type"], e["conversation_id"]) for e in body["data"]] == [
+        ("message.created", wanted)
+    ]
+    combined = await page(client, workspace, conversation_id=wanted, type="message.deleted")
     assert combined["data"] == []
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 import pytest_asyncio
 
 from hubbub.db.uow import Database
@@ -78,6 +79,28 @@ async def test_bad_subscriptions_are_client_errors(
         assert 400 <= response.status_code < 500, body
         assert response.status_code != 404, body
         assert set(response.json()["error"]) == {"code", "message", "details"}, body
+
+
+@pytest.mark.parametrize("pattern", ["nonsense.event", "message.creatd", "nonsense.*"])
+async def test_a_subscription_to_an_unknown_event_type_is_refused(
+    client: httpx.AsyncClient, workspace: WorkspaceFixture, pattern: str
+) -> None:
+    body = {"url": "https://example.test/hook", "event_types": ["message.*", pattern]}
+    response = await client.post("/v1/webhooks", json=body, headers=workspace.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["details"]["field"] == "event_types"
+    assert pattern in response.json()["error"]["message"]
+    created = await client.post(
+        "/v1/webhooks",
+        json={"url": "https://example.test/hook", "event_types": ["message.*"]},
+        headers=workspace.headers,
+    )
+    patched = await client.patch(
+        f"/v1/webhooks/{created.json()['id']}",
+        json={"event_types": [pattern]},
+        headers=workspace.headers,
+    )
+    assert patched.status_code == 422, patched.text
 
 
 async def test_managing_subscriptions_takes_an_admin_key(

@@ -11,9 +11,15 @@ from hubbub.api.native.deps import Reader, ReadSession
 from hubbub.events.schemas import Event
 from hubbub.events.service import MAX_PAGE
 from hubbub.events.service import event as event_service
+from hubbub.events.types import selected_types
 
 router = APIRouter(tags=["events"])
 
+# The one event-type filter grammar (``hubbub.events.types``), here and on the streams.
+TypeFilter = Annotated[
+    list[str] | None,
+    Query(description="Event types: '*', a type ('message.created') or a family ('message.*')"),
+]
 # Sequence numbers are BIGINTs; a larger ``after`` is a 422 rather than a failed query.
 MAX_SEQ = 2**63 - 1
 
@@ -30,7 +36,7 @@ async def list_events(
     session: ReadSession,
     after: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    type: Annotated[list[str] | None, Query()] = None,
+    type: TypeFilter = None,
     conversation_id: str | None = None,
 ) -> EventList:
     page = await event_service.list(
@@ -39,6 +45,6 @@ async def list_events(
         after=after,
         limit=limit,
         conversation_id=conversation_id,
-        types=type,
+        types=sorted(selected_types(type)) or None,
     )
     return EventList(data=page.events, next_after=page.next_after)

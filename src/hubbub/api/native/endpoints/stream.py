@@ -16,12 +16,13 @@ from fastapi.responses import Response, StreamingResponse
 
 from hubbub.api.deps import get_database
 from hubbub.api.native.deps import Reader, ReadSession
-from hubbub.api.native.endpoints.events import MAX_SEQ, EventList
+from hubbub.api.native.endpoints.events import MAX_SEQ, EventList, TypeFilter
 from hubbub.config import Settings
 from hubbub.conversations.service import conversation as conversation_service
 from hubbub.db.uow import Session
 from hubbub.errors import InvalidInput, NotFound
 from hubbub.events.service import event as event_service
+from hubbub.events.types import selected_types
 from hubbub.realtime.hub import Subscriber, hub_for
 from hubbub.realtime.stream import event_stream
 
@@ -31,7 +32,6 @@ EVENT_STREAM = "text/event-stream"
 STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 JSON_PAGE = 100
 
-TypeFilter = Annotated[list[str] | None, Query(description="Only these event types")]
 After = Annotated[
     int | None, Query(ge=0, le=MAX_SEQ, description="Replay events after this sequence number")
 ]
@@ -47,7 +47,7 @@ async def stream_events(
     after: After = None,
     last_event_id: LastEventId = None,
 ) -> Response | EventList:
-    subscriber = Subscriber(actor.workspace_id, types=frozenset(type or ()))
+    subscriber = Subscriber(actor.workspace_id, types=selected_types(type))
     return await _respond(request, session, subscriber, _resume_point(after, last_event_id))
 
 
@@ -64,7 +64,7 @@ async def stream_conversation_events(
     if await conversation_service.get(session, actor.workspace_id, conversation_id) is None:
         raise NotFound("conversation", conversation_id)
     subscriber = Subscriber(
-        actor.workspace_id, conversation_id=conversation_id, types=frozenset(type or ())
+        actor.workspace_id, conversation_id=conversation_id, types=selected_types(type)
     )
     return await _respond(request, session, subscriber, _resume_point(after, last_event_id))
 
