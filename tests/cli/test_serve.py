@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 from pathlib import Path
 
@@ -88,9 +89,39 @@ async def test_serve_answers_and_accepts_a_key_made_by_the_cli(cli: Cli, tmp_pat
             refused = await client.get(f"/v1/workspaces/{workspace_id}")
             assert refused.status_code == 401
             assert refused.json()["error"]["code"] == "unauthenticated"
+
+            message = {
+                "channel_id": channel.json()["id"],
+                "recipients": [{"value": "+31612345678"}],
+                "payload": {"type": "text", "text": "hi"},
+            }
+            sent = await client.post("/v1/messages", json=message, headers=headers)
+            assert sent.status_code == 201, sent.text  # answered by the create shortcut
+            listed_messages = await client.get("/v1/messages?q=sekrit", headers=headers)
+            assert listed_messages.status_code == 200
     finally:
         await stop(process)
     assert process.returncode is not None
+    access = access_lines(log)
+    assert access == [
+        "GET /healthz 200",
+        f"GET /v1/workspaces/{workspace_id} 200",
+        "POST /v1/channels 201",
+        f"GET /v1/workspaces/{workspace_id} 401",
+        "POST /v1/messages 201",
+        "GET /v1/messages 200",
+    ]
+    assert "sekrit" not in log.read_text()  # query strings carry secrets: never logged
+
+
+ACCESS_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ ([A-Z]+ \S+ \d{3}) \d+\.\dms$")
+
+
+def access_lines(log: Path) -> list[str]:
+    """The request log's lines, without their time and duration; health checks that found
+    the server still starting are not there, as they never reached it."""
+    lines = log.read_text(errors="replace").splitlines()
+    return [match[1] for line in lines if (match := ACCESS_LINE.match(line))]
 
 
 def listening_sockets(port: int) -> int:
@@ -112,7 +143,7 @@ async def test_serve_with_workers_listens_once_per_process_and_stops_on_sigterm(
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
             str(HUBBUB), "serve", "--port", str(port), "--workers", "2",
-            env=cli.env, stdout=output, stderr=output,
+            env={**cli.env, "HUBBUB_ACCESS_LOG": "false"}, stdout=output, stderr=output,
         )  # fmt: skip
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
@@ -128,3 +159,4 @@ async def test_serve_with_workers_listens_once_per_process_and_stops_on_sigterm(
         await stop(process)
     assert process.returncode == 0, last_lines(log)
     assert listening_sockets(port) == 0
+    assert access_lines(log) == []  # HUBBUB_ACCESS_LOG=false
