@@ -39,9 +39,12 @@ def serve(
         f"[bold]Hubbub[/] on http://{bind_host}:{bind_port} "
         f"([cyan]{safe_url(settings.resolved_database_url).split(':', 1)[0]}[/])"
     )
+    from hubbub.cli.http_protocol import DiagnosedHttpToolsProtocol
+
     options: dict[str, Any] = {
         "loop": "uvloop",
-        "http": "httptools",
+        # httptools, whose refusals say what and who: see ``hubbub.cli.http_protocol``.
+        "http": DiagnosedHttpToolsProtocol,
         "access_log": False,  # uvicorn's would print query strings; see ``api.access_log``
         "log_level": "warning",
         # Open SSE streams would otherwise keep the server from ever exiting.
