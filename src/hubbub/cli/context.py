@@ -32,7 +32,8 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-DATABASE_UNAVAILABLE_EXIT = 2
+# Something outside Hubbub to fix first: the database, the data directory, a busy port.
+SETUP_FAILURE_EXIT = 2
 
 
 class DatabaseUnavailable(Exception):
@@ -50,7 +51,7 @@ def settings_from_env(database_url: str | None = None) -> Settings:
     return settings
 
 
-def fail(message: str, code: int = DATABASE_UNAVAILABLE_EXIT) -> NoReturn:
+def fail(message: str, code: int = SETUP_FAILURE_EXIT) -> NoReturn:
     """One line on stderr and a non-zero exit, for what the user must fix outside Hubbub."""
     err_console.print(f"[red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code=code)
