@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     # FastAPI's OpenTelemetry spans and metrics, for a process run under an OpenTelemetry
     # setup (off by default: without a configured provider they only cost time).
     telemetry: bool = False
+    # ``hubbub serve`` writes one line per request to stderr (method, path, status, duration).
+    access_log: bool = True
     # Lets ``POST /v1/workspaces`` create tenants over HTTP; without it only the CLI can.
     admin_token: str | None = None
     # Media uploads: the largest file accepted (per-channel limits may be lower) and where the

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
+import orjson
 import typer
 from rich.table import Table
 
@@ -31,6 +33,13 @@ def create_channel(
     identifier: Annotated[
         str | None, typer.Option(help="Sender identity (address or number).")
     ] = None,
+    config: Annotated[
+        str | None,
+        typer.Option(help="Provider settings as a JSON object (as `config` in the API)."),
+    ] = None,
+    config_file: Annotated[
+        Path | None, typer.Option(help="The same settings from a JSON file.", dir_okay=False)
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Create a channel. Without provider settings it delivers through the sandbox, while the
@@ -38,7 +47,11 @@ def create_channel(
     if registry.find(platform) is None:
         known = ", ".join(registry.names())
         raise typer.BadParameter(f"choose one of {known}", param_hint="--platform")
-    data = validated(ChannelCreate, {"platform": platform, "name": name, "identifier": identifier})
+    fields: dict[str, Any] = {"platform": platform, "name": name, "identifier": identifier}
+    settings = _config(config, config_file)
+    if settings is not None:
+        fields["config"] = settings
+    data = validated(ChannelCreate, fields)
 
     async def main() -> Channel:
         async with open_database(settings_from_env()) as database, database.transaction() as s:
@@ -50,6 +63,29 @@ def create_channel(
         print_json({"channel_id": channel.id})
         return
     console.print(f"channel [bold]{channel.id}[/] ({channel.platform}: {channel.name})")
+
+
+def _config(text: str | None, path: Path | None) -> dict[str, Any] | None:
+    """``--config`` or ``--config-file`` as a JSON object; the service checks its keys."""
+    if text is not None and path is not None:
+        raise typer.BadParameter("give --config or --config-file, not both")
+    hint = "--config" if text is not None else "--config-file"
+    if path is not None:
+        try:
+            text = path.read_text()
+        except OSError as error:
+            raise typer.BadParameter(
+                f"cannot read {path}: {error.strerror}", param_hint=hint
+            ) from error
+    if text is None:
+        return None
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
+        raise typer.BadParameter(f"not valid JSON: {error}", param_hint=hint) from error
+    if not isinstance(value, dict):
+        raise typer.BadParameter("must be a JSON object", param_hint=hint)
+    return value
 
 
 @channel_app.command("list")

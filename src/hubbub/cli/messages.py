@@ -7,6 +7,7 @@ import contextlib
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
 from hubbub.cli.context import (
@@ -112,7 +113,24 @@ async def _start_position(database: Database, workspace: str, last: int) -> int:
 
 
 def _print_event(item: Event) -> None:
+    """One line per event, whatever the width: piped output (``grep``, ``cut``) is never
+    folded at 80 columns, and a status change says where the message went (and why a failed
+    one failed)."""
     target = item.message_id or item.conversation_id or ""
-    console.print(
-        f"[dim]{item.seq:>8}[/] {isoformat(item.created_at)} [bold cyan]{item.type:<26}[/] {target}"
+    line = (
+        f"[dim]{item.seq:>8}[/] {isoformat(item.created_at)} [bold cyan]{item.type:<26}[/] "
+        f"{target}{escape(_event_detail(item))}"
     )
+    console.print(line, soft_wrap=True, highlight=False)
+
+
+def _event_detail(item: Event) -> str:
+    if item.type != "message.status_changed":
+        return ""
+    detail = f" {item.data.get('previous', '?')} -> {item.data.get('status', '?')}"
+    failure = item.data.get("failure")
+    if isinstance(failure, dict):
+        why = " ".join(str(failure.get(k)) for k in ("stage", "code") if failure.get(k))
+        reason = " ".join(str(failure.get("reason") or "").split())
+        detail += f" ({': '.join(part for part in (why, reason) if part)})"
+    return detail

@@ -20,17 +20,17 @@ from multiprocessing.process import BaseProcess
 from types import FrameType
 from typing import Any
 
-import uvicorn
-
 BACKLOG = 2048
 
 
-def serve_processes(host: str, port: int, workers: int, options: dict[str, Any]) -> int:
+def serve_processes(
+    host: str, port: int, workers: int, factory: str, options: dict[str, Any]
+) -> int:
     """Run ``workers`` server processes until a signal stops them or one of them ends; the
     exit status (non-zero when a process failed)."""
     context = multiprocessing.get_context("spawn")
     children = [
-        context.Process(target=_serve_one, args=(host, port, options), name=f"hubbub-{n}")
+        context.Process(target=_serve_one, args=(host, port, factory, options), name=f"hubbub-{n}")
         for n in range(workers)
     ]
 
@@ -61,16 +61,24 @@ def _terminate(children: Sequence[BaseProcess]) -> None:
             child.terminate()  # SIGTERM: uvicorn shuts down gracefully
 
 
-def _serve_one(host: str, port: int, options: dict[str, Any]) -> None:
-    server = uvicorn.Server(uvicorn.Config("hubbub.app:create_app", factory=True, **options))
-    server.run(sockets=[_listening_socket(host, port)])
+def _serve_one(host: str, port: int, factory: str, options: dict[str, Any]) -> None:
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(factory, factory=True, **options))
+    server.run(sockets=[bind(host, port, reuse_port=True)])
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, *, reuse_port: bool) -> socket.socket:
+    """A socket listening on ``host:port``; with ``reuse_port``, one of several processes'."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-    sock.bind((host, port))
-    sock.listen(BACKLOG)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if reuse_port:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
+    except OSError:
+        sock.close()
+        raise
     return sock
