@@ -39,7 +39,14 @@ class AccessLog:
             await self.app(scope, receive, send_and_note)
         finally:
             elapsed_ms = (time.perf_counter() - started) * 1000
-            logger.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed_ms)
+            path = _printable(scope["path"])
+            logger.info("%s %s %d %.1fms", scope["method"], path, status, elapsed_ms)
+
+
+def _printable(path: str) -> str:
+    """The path as one line: it is percent-decoded, so ``%0a`` would otherwise let a client
+    write a line of its own into the log."""
+    return path if path.isprintable() else path.encode("unicode_escape").decode("ascii")
 
 
 def configure_access_logger() -> None:

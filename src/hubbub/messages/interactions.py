@@ -120,12 +120,15 @@ async def _record_change(
     )
 
 
-async def reopen_for_retry(session: Session, workspace_id: str, message_id: str) -> Message:
+async def reopen_for_retry(
+    session: Session, workspace_id: str, message_id: str, *, known: Message | None = None
+) -> Message:
     """Move a failed outgoing message back to ``accepted`` (its failure cleared, the change an
     interaction and an event like any other) so that its delivery runs again; Conflict when it
-    is not failed or not outgoing."""
+    is not failed or not outgoing. ``known``: the message as read in this transaction (the
+    change is a compare-and-set, so a stale copy fails safely)."""
     repository = MessageRepository(session)
-    current = await _get_or_raise(repository, workspace_id, message_id)
+    current = known or await _get_or_raise(repository, workspace_id, message_id)
     if current.direction != "outgoing" or current.status not in RESENDABLE:
         raise Conflict(
             f"message {message_id} is {current.direction} and {current.status}; only a failed "

@@ -228,7 +228,7 @@ class MessageService:
         mid-send, needs nothing)."""
         found = await self.get(session, workspace_id, message_id)
         if found is not None and found.status in RESENDABLE:
-            await interactions.reopen_for_retry(session, workspace_id, message_id)
+            await interactions.reopen_for_retry(session, workspace_id, message_id, known=found)
 
     async def record_shown(
         self, session: Session, workspace_id: str, message_id: str
